@@ -1,0 +1,63 @@
+// buildApp() assembles the Fastify application without listening: tests drive it directly and
+// server/main.ts adds the port, the signals and the database lifecycle.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import type { Config } from './config.ts';
+import type { DatabaseHandle } from './db/connection.ts';
+import { createServices } from './services/index.ts';
+import { createRenderer, VIEWS_DIR } from './view-helpers/renderer.ts';
+import { TooManyRequestsError } from './errors.ts';
+import security from './plugins/security.ts';
+import web from './plugins/web.ts';
+import errors from './plugins/errors.ts';
+import { registerRoutes } from './routes/index.ts';
+import './http-types.ts';
+
+export interface BuildOptions {
+  config: Config;
+  database: DatabaseHandle;
+  /** close the database when the app closes (main does; tests manage it themselves) */
+  closeDatabase?: boolean;
+  now?: () => Date;
+}
+
+export async function buildApp({ config, database, closeDatabase = false, now }: BuildOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization'] },
+    // Fastify accepts a hop count at run time, though its types omit it.
+    trustProxy: config.trustProxy as boolean | string,
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: () => randomUUID(),
+    // Query strings and forms are parsed with repeated keys as arrays; schemas pin scalars, so
+    // "email=a&email=b" is refused (400) rather than silently turned into something else.
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, allErrors: false } },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+
+  const services = createServices({ db: database.db, config, ...(now ? { now } : {}) });
+  app.decorate('services', services);
+  app.decorate('config', config);
+  if (closeDatabase) app.addHook('onClose', async () => database.close());
+
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: config.bodyLimitBytes });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => new TooManyRequestsError(ctx.ttl / 1000),
+  });
+  await app.register(errors, { config });
+  await app.register(security, { config });
+  await app.register(web, { config, renderer: createRenderer(VIEWS_DIR), services });
+  await app.register(fastifyStatic, {
+    root: path.resolve(VIEWS_DIR, '../static'),
+    prefix: '/static/',
+    maxAge: config.env === 'production' ? '1d' : 0,
+  });
+  await registerRoutes(app, config);
+  return app;
+}

@@ -1,0 +1,40 @@
+// Request/reply decorations shared by plugins and routes.
+import type { Config, Locale } from './config.ts';
+import type { Translate } from './i18n/index.ts';
+import type { RequestMeta, Services, Viewer } from './services/index.ts';
+
+export interface PageOptions {
+  status?: number;
+  /** translated page title */
+  title?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+    config: Config;
+  }
+  interface FastifyRequest {
+    viewer: Viewer | null;
+    locale: Locale;
+    t: Translate;
+    meta: RequestMeta;
+  }
+  interface FastifyReply {
+    page(template: string, data?: Record<string, unknown>, options?: PageOptions): Promise<FastifyReply>;
+    setSessionCookie(token: string, expiresAt: Date): void;
+    clearSessionCookie(): void;
+  }
+  interface FastifyContextConfig {
+    /** pending or rejected accounts may reach this route (logout, language, their status page) */
+    allowInactive?: boolean;
+    /** no session lookup (static files, health) */
+    anonymousOnly?: boolean;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyReply {
+    generateCsrf(): string;
+  }
+}

@@ -1,0 +1,60 @@
+// Catalogs live in server/i18n/locales/<locale>/<area>.json; each file is one top-level key
+// (auth.json → "auth.…"), so features add strings without touching each other's files.
+// Interpolated values are not escaped here: Handlebars escapes the whole translated string.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import i18next, { type TFunction } from 'i18next';
+import { LOCALES, type Locale } from '../config.ts';
+
+const LOCALES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'locales');
+
+export type Catalog = Record<string, unknown>;
+
+export function loadCatalog(locale: Locale): Catalog {
+  const dir = path.join(LOCALES_DIR, locale);
+  const catalog: Catalog = {};
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    catalog[path.basename(file, '.json')] = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+  }
+  return catalog;
+}
+
+const instance = i18next.createInstance();
+void instance.init({
+  initAsync: false,
+  resources: Object.fromEntries(LOCALES.map((l) => [l, { translation: loadCatalog(l) }])),
+  fallbackLng: false,
+  supportedLngs: [...LOCALES],
+  interpolation: { escapeValue: false },
+  returnNull: false,
+});
+
+const fixed = new Map<Locale, TFunction>(LOCALES.map((l) => [l, instance.getFixedT(l)]));
+
+export type Translate = (key: string, params?: Record<string, unknown>) => string;
+
+export function translator(locale: Locale): Translate {
+  const t = fixed.get(locale)!;
+  return (key, params) => t(key, params ?? {}) as string;
+}
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
+}
+
+/** Picks the best supported locale from an Accept-Language header. */
+export function localeFromAcceptLanguage(header: string | undefined): Locale | undefined {
+  if (!header) return undefined;
+  const ranked = header
+    .split(',')
+    .slice(0, 20)
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find(Boolean);
+      return { lang: tag.trim().toLowerCase().split('-')[0] ?? '', q: q === undefined ? 1 : Number(q), index };
+    })
+    .filter((e) => e.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  return ranked.map((e) => e.lang).find(isLocale);
+}

@@ -1,0 +1,84 @@
+// Per-request context: who is asking (session cookie), in which language, and how pages are
+// rendered with the layout's common data. Routes only add their own data to reply.page().
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config, Locale } from '../config.ts';
+import { isLocale, localeFromAcceptLanguage, translator } from '../i18n/index.ts';
+import type { Renderer } from '../view-helpers/renderer.ts';
+import { presentLayout } from '../presenters/layout.ts';
+import type { PageOptions } from '../http-types.ts';
+import type { Services } from '../services/index.ts';
+
+export const LANG_COOKIE = 'entraide_lang';
+
+export function sessionCookieName(config: Config): string {
+  // The __Host- prefix makes the browser refuse the cookie unless Secure, path=/ and no Domain.
+  return config.secure ? '__Host-entraide_session' : 'entraide_session';
+}
+
+export default fp(async function web(app, opts: { config: Config; renderer: Renderer; services: Services }) {
+  const { config, renderer, services } = opts;
+  const cookieName = sessionCookieName(config);
+
+  app.decorateRequest('viewer', null);
+  app.decorateRequest('locale', config.defaultLocale);
+  app.decorateRequest('t', null as never);
+  app.decorateRequest('meta', null as never);
+
+  app.decorateReply('setSessionCookie', function (this: FastifyReply, token: string, expiresAt: Date) {
+    this.setCookie(cookieName, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secure, expires: expiresAt });
+  });
+  app.decorateReply('clearSessionCookie', function (this: FastifyReply) {
+    this.clearCookie(cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secure });
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    request.meta = { ip: request.ip, requestId: request.id, userAgent: String(request.headers['user-agent'] ?? '').slice(0, 512) };
+    if (!request.routeOptions.config?.anonymousOnly && !request.url.startsWith('/static/')) {
+      const token = request.cookies[cookieName];
+      if (token) {
+        const result = await services.sessions.validate(token, request.ip);
+        if (result) {
+          request.viewer = result.viewer;
+          if (result.renewedExpiresAt) reply.setSessionCookie(token, result.renewedExpiresAt);
+        } else {
+          reply.clearSessionCookie();
+        }
+      }
+    }
+    const chosen = request.cookies[LANG_COOKIE];
+    const locale: Locale = isLocale(chosen)
+      ? chosen
+      : isLocale(request.viewer?.locale)
+        ? request.viewer.locale
+        : (localeFromAcceptLanguage(request.headers['accept-language']) ?? config.defaultLocale);
+    request.locale = locale;
+    request.t = translator(locale);
+  });
+
+  // Accounts waiting for approval (or refused) see only their status page.
+  app.addHook('preHandler', async (request, reply) => {
+    const viewer = request.viewer;
+    if (!viewer || viewer.status === 'active' || request.routeOptions.config?.allowInactive) return;
+    await reply.page('account/inactive', { status: viewer.status }, { status: 403, title: request.t(`account.inactive.${viewer.status}.title`) });
+    return reply;
+  });
+
+  app.decorateReply('page', async function (this: FastifyReply, template: string, data: Record<string, unknown> = {}, options: PageOptions = {}) {
+    const request: FastifyRequest = this.request;
+    const settings = await services.settings.getCached();
+    const context = {
+      ...presentLayout({
+        request: { url: request.url, locale: request.locale, query: request.query },
+        viewer: request.viewer,
+        settings,
+        csrfToken: this.generateCsrf(),
+        t: request.t,
+        title: options.title,
+      }),
+      ...data,
+    };
+    const html = renderer.page(template, context);
+    return this.code(options.status ?? this.statusCode ?? 200).type('text/html; charset=utf-8').send(html);
+  });
+});

@@ -1,0 +1,82 @@
+import type { Executor } from '../db/executor.ts';
+import type { Session } from '../db/schema.ts';
+
+export async function insertSession(
+  db: Executor,
+  s: { id: string; userId: number; expiresAt: Date; userAgent: string; ip: string },
+): Promise<Session> {
+  return db
+    .insertInto('sessions')
+    .values({ id: s.id, user_id: s.userId, expires_at: s.expiresAt, user_agent: s.userAgent, ip: s.ip })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findSession(db: Executor, id: string): Promise<Session | undefined> {
+  return db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function touchSession(db: Executor, id: string, values: { expiresAt?: Date; lastSeenAt: Date; ip?: string }): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({
+      last_seen_at: values.lastSeenAt,
+      ...(values.expiresAt ? { expires_at: values.expiresAt } : {}),
+      ...(values.ip ? { ip: values.ip } : {}),
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deleteSession(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id', '=', id).execute();
+}
+
+/** Answers whether a row was deleted: a session of another user is never touched. */
+export async function deleteUserSession(db: Executor, userId: number, id: string): Promise<boolean> {
+  const res = await db.deleteFrom('sessions').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}
+
+export async function deleteAllUserSessions(db: Executor, userId: number): Promise<number> {
+  const res = await db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
+
+export async function listUserSessions(db: Executor, userId: number): Promise<Session[]> {
+  // A user has a handful of sessions (expired ones are purged), so no paging is needed here.
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('expires_at', '>', new Date())
+    .orderBy('last_seen_at', 'desc')
+    .limit(200)
+    .execute();
+}
+
+export async function deleteExpiredSessions(db: Executor, now: Date): Promise<number> {
+  const res = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
+
+/** The session and its user in one round trip: this runs on every signed-in request. */
+export async function findSessionWithUser(db: Executor, id: string) {
+  return db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select([
+      's.id as session_id',
+      's.expires_at',
+      's.last_seen_at',
+      's.ip as session_ip',
+      'u.id',
+      'u.handle',
+      'u.display_name',
+      'u.role',
+      'u.status',
+      'u.locale',
+    ])
+    .where('s.id', '=', id)
+    .executeTakeFirst();
+}

@@ -1,0 +1,17 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.ts';
+import { accountRoutes } from './account.ts';
+import { adminRoutes } from './admin.ts';
+import { authRoutes } from './auth.ts';
+import { homeRoutes } from './home.ts';
+import { invitationRoutes } from './invitations.ts';
+import { moderationRoutes } from './moderation.ts';
+
+export async function registerRoutes(app: FastifyInstance, config: Config): Promise<void> {
+  await app.register(homeRoutes, { config });
+  await app.register(authRoutes, { config });
+  await app.register(accountRoutes, { config });
+  await app.register(invitationRoutes);
+  await app.register(moderationRoutes);
+  await app.register(adminRoutes);
+}

@@ -1,0 +1,37 @@
+// Accounts waiting for a moderator in approval mode. (Full moderation comes later; this list is
+// here because sign-up depends on it.)
+import { NotFoundError } from '../errors.ts';
+import { listPendingUsers, reviewPendingUser } from '../repos/users.ts';
+import { canReviewPendingAccounts } from '../policies/index.ts';
+import { decodeCursor, encodeCursor, type Page } from '../db/pagination.ts';
+import type { User } from '../db/schema.ts';
+import { audit } from './audit-service.ts';
+import type { RequestMeta, ServiceDeps, Viewer } from './context.ts';
+
+const PAGE_SIZE = 50;
+
+export function createApprovalService({ db }: ServiceDeps) {
+  return {
+    async listPending(viewer: Viewer | null, cursor: string | undefined): Promise<Page<User>> {
+      if (!canReviewPendingAccounts(viewer)) throw new NotFoundError('pending accounts');
+      const rows = await listPendingUsers(db, PAGE_SIZE + 1, decodeCursor(cursor));
+      const items = rows.slice(0, PAGE_SIZE);
+      const last = items[items.length - 1];
+      return { items, next: rows.length > PAGE_SIZE && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : undefined };
+    },
+
+    /** Answers false when the account was no longer pending (another moderator was quicker). */
+    async decide(viewer: Viewer | null, userId: number, decision: 'approve' | 'reject', meta: RequestMeta): Promise<boolean> {
+      if (!canReviewPendingAccounts(viewer)) throw new NotFoundError('pending accounts');
+      return db.transaction().execute(async (trx) => {
+        const user = await reviewPendingUser(trx, userId, decision === 'approve' ? 'active' : 'rejected', viewer.id);
+        if (!user) return false;
+        await audit(trx, decision === 'approve' ? 'moderation.account_approved' : 'moderation.account_rejected', meta, {
+          actorId: viewer.id,
+          targetUserId: user.id,
+        });
+        return true;
+      });
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import type { Config } from '../config.ts';
+import type { Db } from '../db/executor.ts';
+import type { Role, UserStatus } from '../db/schema.ts';
+
+/** What every service is built with. */
+export interface ServiceDeps {
+  db: Db;
+  config: Config;
+  now?: () => Date;
+}
+
+/** Facts about the request a service records (audit) but never acts on as HTTP. */
+export interface RequestMeta {
+  ip: string;
+  requestId: string;
+  userAgent: string;
+}
+
+/** The signed-in person as services and policies see them. */
+export interface Viewer {
+  id: number;
+  handle: string;
+  displayName: string;
+  role: Role;
+  status: UserStatus;
+  locale: string;
+  sessionId: string;
+}

@@ -1,0 +1,27 @@
+import type { ServiceDeps } from './context.ts';
+import { createAccountService } from './account-service.ts';
+import { createApprovalService } from './approval-service.ts';
+import { createAuditService } from './audit-service.ts';
+import { createAuthService } from './auth-service.ts';
+import { createInvitationService } from './invitation-service.ts';
+import { createRoleService } from './role-service.ts';
+import { createSessionService } from './session-service.ts';
+import { createSettingsService } from './settings-service.ts';
+import { createHealthService } from './health-service.ts';
+
+export function createServices(deps: ServiceDeps) {
+  return {
+    account: createAccountService(deps),
+    approvals: createApprovalService(deps),
+    audit: createAuditService(deps),
+    auth: createAuthService(deps),
+    health: createHealthService(deps),
+    invitations: createInvitationService(deps),
+    roles: createRoleService(deps),
+    sessions: createSessionService(deps),
+    settings: createSettingsService(deps),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
+export type { Viewer, RequestMeta } from './context.ts';

@@ -1,0 +1,92 @@
+// A real app on a real database, listening on an ephemeral loopback port, and a small browser-
+// like client: it keeps cookies, sends Origin like a browser does, and fills in the CSRF token
+// from the page the form is on.
+import type { FastifyInstance } from 'fastify';
+import supertest from 'supertest';
+import { buildApp } from '../../server/app.ts';
+import { loadConfig, type Config } from '../../server/config.ts';
+import type { DatabaseHandle } from '../../server/db/connection.ts';
+import { createTestDatabase } from './database.ts';
+import { PASSWORD } from './factories.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: DatabaseHandle;
+  db: DatabaseHandle['db'];
+  origin: string;
+  config: Config;
+  client(): Client;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(
+  options: { config?: Partial<Config>; env?: Record<string, string>; now?: () => Date; database?: DatabaseHandle } = {},
+): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase());
+  const config = loadConfig(
+    {
+      NODE_ENV: 'test',
+      RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
+      RATE_LIMIT_SIGNUP_PER_HOUR: '1000',
+      RATE_LIMIT_PASSWORD_PER_HOUR: '1000',
+      ...options.env,
+    },
+    options.config,
+  );
+  const app = await buildApp({ config, database, ...(options.now ? { now: options.now } : {}) });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const origin = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : '';
+  return {
+    app,
+    database,
+    db: database.db,
+    origin,
+    config,
+    client: () => new Client(origin),
+    async close() {
+      await app.close();
+      if (!options.database) await database.close();
+    },
+  };
+}
+
+export function csrfFrom(html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error('no CSRF token on this page');
+  return m[1]!;
+}
+
+export class Client {
+  agent: ReturnType<typeof supertest.agent>;
+  origin: string;
+  lang: string | undefined;
+
+  constructor(origin: string) {
+    this.origin = origin;
+    this.agent = supertest.agent(origin);
+  }
+
+  get(path: string) {
+    return this.agent.get(path).set('accept', 'text/html');
+  }
+
+  async csrf(fromPath = '/'): Promise<string> {
+    const res = await this.get(fromPath);
+    return csrfFrom(res.text);
+  }
+
+  /** Posts a form the way a browser does: from our origin, with the page's CSRF token. */
+  async submit(path: string, fields: Record<string, string> = {}, opts: { from?: string; origin?: string | null; csrf?: string | null } = {}) {
+    const token = opts.csrf === null ? undefined : (opts.csrf ?? (await this.csrf(opts.from ?? '/')));
+    const req = this.agent.post(path).type('form').set('accept', 'text/html');
+    if (opts.origin !== null) req.set('origin', opts.origin ?? this.origin);
+    return req.send({ ...(token ? { _csrf: token } : {}), ...fields });
+  }
+
+  async login(login: string, password = PASSWORD) {
+    const res = await this.submit('/login', { login, password }, { from: '/login' });
+    if (res.status !== 303) throw new Error(`login failed for ${login}: ${res.status}\n${res.text.slice(0, 500)}`);
+    return res;
+  }
+}

@@ -1,0 +1,35 @@
+// An isolated database per test file: its own PGlite instance (from the migrated snapshot), or
+// its own schema on the real Postgres, dropped afterwards. The database is never mocked.
+import fs from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { openPglite, openPostgres, type DatabaseHandle } from '../../server/db/connection.ts';
+import { migrateToLatest } from '../../server/db/migrator.ts';
+
+export const onPostgres = () => !!inject('testDatabaseUrl');
+
+export async function createTestDatabase(): Promise<DatabaseHandle> {
+  const url = inject('testDatabaseUrl');
+  if (url) {
+    const schema = `test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    const handle = openPostgres(url, { schema, max: 5 });
+    await migrateToLatest(handle.db);
+    return {
+      ...handle,
+      async close() {
+        await handle.close();
+        const c = new pg.Client({ connectionString: url });
+        await c.connect();
+        await c.query(`drop schema ${schema} cascade`);
+        await c.end();
+      },
+    };
+  }
+  const snapshot = await fs.readFile(inject('pgliteSnapshot'));
+  return openPglite({ loadDataDir: new Blob([snapshot]) });
+}
