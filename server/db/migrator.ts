@@ -8,9 +8,11 @@ type AnyDb = Kysely<any>;
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
-export function createMigrator(db: AnyDb): Migrator {
+/** `schema`: keep the migration bookkeeping in that schema (tests give each file its own). */
+export function createMigrator(db: AnyDb, schema?: string): Migrator {
   return new Migrator({
     db,
+    ...(schema ? { migrationTableSchema: schema } : {}),
     provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }),
   });
 }
@@ -27,8 +29,8 @@ function check({ error, results }: MigrationResultSet): string[] {
 }
 
 /** Runs every pending migration; returns the names applied. */
-export async function migrateToLatest(db: AnyDb): Promise<string[]> {
-  return check(await createMigrator(db).migrateToLatest());
+export async function migrateToLatest(db: AnyDb, schema?: string): Promise<string[]> {
+  return check(await createMigrator(db, schema).migrateToLatest());
 }
 
 export async function migrateDown(db: AnyDb): Promise<string[]> {

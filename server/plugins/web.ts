@@ -11,6 +11,8 @@ import type { Services } from '../services/index.ts';
 
 export const LANG_COOKIE = 'entraide_lang';
 
+const FALLBACK_SETTINGS = { id: 1, name: 'Entraide', description: '', registration_mode: 'closed', updated_at: new Date(0) } as const;
+
 export function sessionCookieName(config: Config): string {
   // The __Host- prefix makes the browser refuse the cookie unless Secure, path=/ and no Domain.
   return config.secure ? '__Host-entraide_session' : 'entraide_session';
@@ -34,26 +36,26 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
 
   app.addHook('onRequest', async (request, reply) => {
     request.meta = { ip: request.ip, requestId: request.id, userAgent: String(request.headers['user-agent'] ?? '').slice(0, 512) };
-    if (!request.routeOptions.config?.anonymousOnly && !request.url.startsWith('/static/')) {
-      const token = request.cookies[cookieName];
-      if (token) {
-        const result = await services.sessions.validate(token, request.ip);
-        if (result) {
-          request.viewer = result.viewer;
-          if (result.renewedExpiresAt) reply.setSessionCookie(token, result.renewedExpiresAt);
-        } else {
-          reply.clearSessionCookie();
-        }
-      }
-    }
+    // Language first (an error in the session lookup still gets the right words): the switch's
+    // cookie, else the browser's preference; a signed-in person's saved choice refines it below.
     const chosen = request.cookies[LANG_COOKIE];
-    const locale: Locale = isLocale(chosen)
-      ? chosen
-      : isLocale(request.viewer?.locale)
-        ? request.viewer.locale
-        : (localeFromAcceptLanguage(request.headers['accept-language']) ?? config.defaultLocale);
-    request.locale = locale;
-    request.t = translator(locale);
+    const setLocale = (locale: Locale) => {
+      request.locale = locale;
+      request.t = translator(locale);
+    };
+    setLocale(isLocale(chosen) ? chosen : (localeFromAcceptLanguage(request.headers['accept-language']) ?? config.defaultLocale));
+
+    if (request.routeOptions.config?.anonymousOnly || request.url.startsWith('/static/')) return;
+    const token = request.cookies[cookieName];
+    if (!token) return;
+    const result = await services.sessions.validate(token, request.ip);
+    if (!result) {
+      reply.clearSessionCookie();
+      return;
+    }
+    request.viewer = result.viewer;
+    if (result.renewedExpiresAt) reply.setSessionCookie(token, result.renewedExpiresAt);
+    if (!isLocale(chosen) && isLocale(result.viewer.locale)) setLocale(result.viewer.locale);
   });
 
   // Accounts waiting for approval (or refused) see only their status page.
@@ -66,7 +68,8 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
 
   app.decorateReply('page', async function (this: FastifyReply, template: string, data: Record<string, unknown> = {}, options: PageOptions = {}) {
     const request: FastifyRequest = this.request;
-    const settings = await services.settings.getCached();
+    // The error page must render even when the database does not answer.
+    const settings = await services.settings.getCached().catch(() => FALLBACK_SETTINGS);
     const context = {
       ...presentLayout({
         request: { url: request.url, locale: request.locale, query: request.query },

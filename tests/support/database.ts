@@ -18,7 +18,7 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
     await admin.query(`create schema ${schema}`);
     await admin.end();
     const handle = openPostgres(url, { schema, max: 5 });
-    await migrateToLatest(handle.db);
+    await migrateToLatest(handle.db, schema);
     return {
       ...handle,
       async close() {
