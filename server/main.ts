@@ -35,6 +35,13 @@ async function main() {
   }
   const app = await buildApp({ config, database, closeDatabase: true });
 
+  const HOUR = 3_600_000;
+  const housekeeping = setInterval(() => {
+    app.services.maintenance.purgeExpired().catch((err: unknown) => app.log.warn({ err }, 'housekeeping failed'));
+  }, HOUR);
+  housekeeping.unref();
+  app.addHook('onClose', async () => clearInterval(housekeeping));
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -8,6 +8,7 @@ import { createRoleService } from './role-service.ts';
 import { createSessionService } from './session-service.ts';
 import { createSettingsService } from './settings-service.ts';
 import { createHealthService } from './health-service.ts';
+import { createMaintenanceService } from './maintenance-service.ts';
 
 export function createServices(deps: ServiceDeps) {
   return {
@@ -17,6 +18,7 @@ export function createServices(deps: ServiceDeps) {
     auth: createAuthService(deps),
     health: createHealthService(deps),
     invitations: createInvitationService(deps),
+    maintenance: createMaintenanceService(deps),
     roles: createRoleService(deps),
     sessions: createSessionService(deps),
     settings: createSettingsService(deps),

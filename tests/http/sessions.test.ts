@@ -146,3 +146,17 @@ describe('password change', () => {
     expect((await c.get('/account')).status).toBe(200);
   });
 });
+
+describe('housekeeping', () => {
+  it('purges sessions that expired unused', async () => {
+    clock = new Date('2026-11-22T10:00:00Z');
+    await createUser(t.db, { handle: 'Ghost' });
+    await t.client().login('Ghost');
+    expect(await sessionsOf('Ghost')).toHaveLength(1);
+    clock = new Date(clock.getTime() + 31 * DAY);
+    const { sessions } = await t.app.services.maintenance.purgeExpired();
+    expect(sessions).toBeGreaterThanOrEqual(1);
+    expect(await sessionsOf('Ghost')).toHaveLength(0);
+    clock = new Date('2026-11-22T10:00:00Z');
+  });
+});
