@@ -46,7 +46,8 @@ export function presentLayout(input: {
   const { request, viewer, settings, t } = input;
   const query = (request.query ?? {}) as Record<string, unknown>;
   const notice = typeof query.notice === 'string' && (NOTICES as readonly string[]).includes(query.notice) ? t(`notices.${query.notice}`) : undefined;
-  const path = request.url.length > 2000 ? '/' : request.url;
+  // The language switch returns here; a one-time notice (?notice=…) must not show again.
+  const path = request.url.length > 2000 ? '/' : request.url.replace(/([?&])notice=[^&#]*&?/, '$1').replace(/[?&]$/, '');
   return {
     locale: request.locale,
     otherLocales: (['fr', 'en'] as const).filter((l) => l !== request.locale).map((l) => ({ code: l, label: t(`layout.languages.${l}`) })),
