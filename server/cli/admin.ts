@@ -6,6 +6,7 @@ import { loadConfig, ConfigError } from '../config.ts';
 import { openDatabase } from '../db/connection.ts';
 import { migrateToLatest } from '../db/migrator.ts';
 import { createRoleService, RoleChangeError } from '../services/role-service.ts';
+import { ROLES } from '../db/schema.ts';
 
 const usage = `Usage:
   npm run admin -- promote <handle> [member|moderator|admin]   (default role: admin)
@@ -21,6 +22,11 @@ else if (command === 'set-role') role = roleArg;
 if (!handle || !role) {
   console.error(usage);
   process.exit(2);
+}
+// Checked before the database is opened (and migrated): a typo must not touch anything.
+if (!(ROLES as readonly string[]).includes(role)) {
+  console.error(`Unknown role "${role}": use one of ${ROLES.join(', ')}.`);
+  process.exit(1);
 }
 
 try {

@@ -38,7 +38,7 @@ export function canCreateInvitation<V extends PolicyViewer>(viewer: V | null | u
   return isActive(viewer);
 }
 
-export function canRevokeInvitation(viewer: PolicyViewer | null | undefined, invitation: { created_by: number }): boolean {
+export function canRevokeInvitation<V extends PolicyViewer>(viewer: V | null | undefined, invitation: { created_by: number }): viewer is V {
   return isActive(viewer) && (invitation.created_by === viewer.id || viewer.role === 'admin');
 }
 

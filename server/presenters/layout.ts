@@ -16,6 +16,7 @@ export const NOTICES = [
   'settingsSaved',
   'invitationCreated',
   'invitationRevoked',
+  'invitationNotRevocable',
   'accountApproved',
   'accountRejected',
   'alreadyReviewed',

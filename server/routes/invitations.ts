@@ -27,7 +27,7 @@ export async function invitationRoutes(app: FastifyInstance) {
 
   app.post('/invitations/:id/revoke', { schema: { params: idParams, body: formBody({}) } }, async (request, reply) => {
     const viewer = requireViewer(request);
-    await invitations.revoke(viewer, Number((request.params as { id: string }).id), request.meta);
-    return reply.redirect(withNotice('/invitations', 'invitationRevoked'), 303);
+    const revoked = await invitations.revoke(viewer, Number((request.params as { id: string }).id), request.meta);
+    return reply.redirect(withNotice('/invitations', revoked ? 'invitationRevoked' : 'invitationNotRevocable'), 303);
   });
 }

@@ -1,7 +1,7 @@
 // Accounts waiting for a moderator in approval mode. (Full moderation comes later; this list is
 // here because sign-up depends on it.)
 import { NotFoundError } from '../errors.ts';
-import { listPendingUsers, reviewPendingUser } from '../repos/users.ts';
+import { findUserById, listPendingUsers, reviewPendingUser } from '../repos/users.ts';
 import { canReviewPendingAccounts } from '../policies/index.ts';
 import { decodeCursor, encodeCursor, type Page } from '../db/pagination.ts';
 import type { User } from '../db/schema.ts';
@@ -20,12 +20,17 @@ export function createApprovalService({ db }: ServiceDeps) {
       return { items, next: rows.length > PAGE_SIZE && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : undefined };
     },
 
-    /** Answers false when the account was no longer pending (another moderator was quicker). */
+    /** Answers false when the account was already reviewed (another moderator was quicker);
+     * an account that does not exist or never waited for review is "not found". */
     async decide(viewer: Viewer | null, userId: number, decision: 'approve' | 'reject', meta: RequestMeta): Promise<boolean> {
       if (!canReviewPendingAccounts(viewer)) throw new NotFoundError('pending accounts');
       return db.transaction().execute(async (trx) => {
         const user = await reviewPendingUser(trx, userId, decision === 'approve' ? 'active' : 'rejected', viewer.id);
-        if (!user) return false;
+        if (!user) {
+          const existing = await findUserById(trx, userId);
+          if (!existing || !existing.reviewed_at) throw new NotFoundError('pending account');
+          return false;
+        }
         await audit(trx, decision === 'approve' ? 'moderation.account_approved' : 'moderation.account_rejected', meta, {
           actorId: viewer.id,
           targetUserId: user.id,

@@ -33,13 +33,14 @@ export function createInvitationService(deps: ServiceDeps) {
       return toPage(await listInvitationsBy(db, viewer.id, PAGE_SIZE + 1, decodeCursor(cursor)), PAGE_SIZE);
     },
 
-    async revoke(viewer: Viewer | null, id: number, meta: RequestMeta): Promise<void> {
+    /** Answers false when the link could no longer be revoked (already used or revoked). */
+    async revoke(viewer: Viewer | null, id: number, meta: RequestMeta): Promise<boolean> {
       const inv = await findInvitation(db, id);
       if (!inv || !canRevokeInvitation(viewer, inv)) throw new NotFoundError('invitation');
-      await db.transaction().execute(async (trx) => {
-        if (await revokeInvitation(trx, id, now())) {
-          await audit(trx, 'invitation.revoked', meta, { actorId: viewer!.id, details: { invitationId: id } });
-        }
+      return db.transaction().execute(async (trx) => {
+        if (!(await revokeInvitation(trx, id, now()))) return false;
+        await audit(trx, 'invitation.revoked', meta, { actorId: viewer.id, details: { invitationId: id } });
+        return true;
       });
     },
   };

@@ -18,15 +18,24 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
     await admin.query(`create schema ${schema}`);
     await admin.end();
     const handle = openPostgres(url, { schema, max: 5 });
-    await migrateToLatest(handle.db, schema);
+    const dropSchema = async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    };
+    try {
+      await migrateToLatest(handle.db, schema);
+    } catch (err) {
+      await handle.close();
+      await dropSchema();
+      throw err;
+    }
     return {
       ...handle,
       async close() {
         await handle.close();
-        const c = new pg.Client({ connectionString: url });
-        await c.connect();
-        await c.query(`drop schema ${schema} cascade`);
-        await c.end();
+        await dropSchema();
       },
     };
   }
