@@ -27,9 +27,9 @@ export async function handleOrEmailTaken(db: Executor, handle: string, email: st
   return { handle: rows.some((r) => r.handle_match), email: rows.some((r) => r.email_match) };
 }
 
-export async function countUsers(db: Executor): Promise<number> {
-  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return Number(row.n);
+/** Whether the instance has any account yet (the first one becomes admin). One index probe. */
+export async function hasAnyUser(db: Executor): Promise<boolean> {
+  return !!(await db.selectFrom('users').select('id').limit(1).executeTakeFirst());
 }
 
 export async function insertUser(db: Executor, user: NewUser): Promise<User> {

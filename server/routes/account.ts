@@ -20,7 +20,7 @@ export async function accountRoutes(app: FastifyInstance, { config }: { config: 
     return reply.page('account/password', { form }, { title: request.t('account.password.title'), status: error ? 422 : 200 });
   }
 
-  app.get('/account/password', async (request, reply) => {
+  app.get('/account/password', { schema: { querystring: noticeQuery } }, async (request, reply) => {
     requireViewer(request);
     return renderPassword(request, reply);
   });

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
 import type { Config } from '../config.ts';
 import { LANG_COOKIE } from '../plugins/web.ts';
 import { formBody, noticeQuery, text } from '../schemas/forms.ts';
@@ -10,10 +11,15 @@ export async function homeRoutes(app: FastifyInstance, { config }: { config: Con
     return reply.page('home', {}, { title: request.t('home.title') });
   });
 
-  app.get('/healthz', { config: { anonymousOnly: true } }, async (_request, reply) => {
+  const healthResponse = Type.Object({ status: Type.String(), database: Type.String() });
+  app.get(
+    '/healthz',
+    { config: { anonymousOnly: true }, schema: { response: { 200: healthResponse, 503: healthResponse } } },
+    async (_request, reply) => {
     const ok = await app.services.health.databaseAnswers();
-    return reply.code(ok ? 200 : 503).header('cache-control', 'no-store').send({ status: ok ? 'ok' : 'unavailable', database: ok ? 'up' : 'down' });
-  });
+      return reply.code(ok ? 200 : 503).header('cache-control', 'no-store').send({ status: ok ? 'ok' : 'unavailable', database: ok ? 'up' : 'down' });
+    },
+  );
 
   // The language switch is a form (it changes a stored preference), so it works without JS.
   app.post(

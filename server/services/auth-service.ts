@@ -7,7 +7,7 @@
 //   existing or not, and after a few failures each attempt waits longer (doubling, capped).
 import type { Locale } from '../config.ts';
 import { TooManyRequestsError, ValidationError } from '../errors.ts';
-import { countUsers, findUserByLogin, handleOrEmailTaken, insertUser } from '../repos/users.ts';
+import { hasAnyUser, findUserByLogin, handleOrEmailTaken, insertUser } from '../repos/users.ts';
 import { getSettings, getSettingsForUpdate } from '../repos/settings.ts';
 import { consumeInvitation, findUsableInvitation } from '../repos/invitations.ts';
 import { deleteSession } from '../repos/sessions.ts';
@@ -57,7 +57,7 @@ export function createAuthService(deps: ServiceDeps) {
       try {
         return await db.transaction().execute(async (trx) => {
           const settings = await getSettingsForUpdate(trx);
-          const first = (await countUsers(trx)) === 0;
+          const first = !(await hasAnyUser(trx));
           const mode = first ? 'open' : settings.registration_mode;
           if (mode === 'closed') throw new ValidationError({ form: { key: 'auth.signup.closed' } });
           let invitedBy: number | null = null;
@@ -146,7 +146,7 @@ export function createAuthService(deps: ServiceDeps) {
     /** What the sign-up page should offer, given the mode and an invitation link, if any. */
     async signUpState(invitationToken: string | undefined): Promise<{ mode: string; first: boolean; invitationValid: boolean }> {
       const settings = await getSettings(db);
-      const first = (await countUsers(db)) === 0;
+      const first = !(await hasAnyUser(db));
       const token = clean(invitationToken);
       const invitationValid = !!token && token.length <= 64 && !!(await findUsableInvitation(db, token, now()));
       return { mode: first ? 'open' : settings.registration_mode, first, invitationValid };

@@ -82,8 +82,8 @@ describe.each([
     await page.locator('#field-passwordConfirm').fill(STRONG_PASSWORD);
     await navigate(page, () => page.getByRole('button', { name: 'Créer mon compte' }).click());
     expect(path(page)).toBe('/');
-    expect(await notice(page).textContent()).toBe('Bienvenue ! Votre compte est créé.');
-    expect(await page.getByText(`Bonjour ${person.displayName} !`).isVisible()).toBe(true);
+    expect(await notice(page).textContent()).toBe('Bienvenue\u00a0! Votre compte est créé.');
+    expect(await page.getByText(`Bonjour ${person.displayName}\u00a0!`).isVisible()).toBe(true);
     await checkPage(page, `home after signup (${pass})`);
     await shot('home-welcome');
 
@@ -112,7 +112,7 @@ describe.each([
     await navigate(page, () => page.locator('main').getByRole('button', { name: 'Se connecter' }).click());
     expect(path(page)).toBe('/');
     expect(await notice(page).textContent()).toBe('Vous êtes connecté·e.');
-    expect(await page.getByText(`Bonjour ${person.displayName} !`).isVisible()).toBe(true);
+    expect(await page.getByText(`Bonjour ${person.displayName}\u00a0!`).isVisible()).toBe(true);
 
     // Switch to English with the header's language switch: same page, now in English.
     const english = page.locator('.lang-switch').getByRole('button', { name: 'English' });
