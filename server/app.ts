@@ -5,6 +5,7 @@ import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import type { Config } from './config.ts';
@@ -12,6 +13,7 @@ import type { DatabaseHandle } from './db/connection.ts';
 import { createServices } from './services/index.ts';
 import { createRenderer, VIEWS_DIR } from './view-helpers/renderer.ts';
 import { TooManyRequestsError } from './errors.ts';
+import { UPLOAD_LIMITS } from './routes/multipart.ts';
 import security from './plugins/security.ts';
 import web from './plugins/web.ts';
 import errors from './plugins/errors.ts';
@@ -46,6 +48,14 @@ export async function buildApp({ config, database, closeDatabase = false, now }:
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: config.bodyLimitBytes });
+  // Upload forms: parsed before preHandler (so the CSRF check sees the token), files buffered
+  // in memory up to the limits. An oversized file is cut and flagged (file.truncated) rather than
+  // thrown, so the form can say so next to the field.
+  await app.register(multipart, {
+    attachFieldsToBody: true,
+    throwFileSizeLimit: false,
+    limits: { fileSize: UPLOAD_LIMITS.fileBytes, files: UPLOAD_LIMITS.files, fields: 40, fieldSize: 20_000, parts: 50, headerPairs: 200 },
+  });
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_req, ctx) => new TooManyRequestsError(ctx.ttl / 1000),

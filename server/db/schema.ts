@@ -75,7 +75,159 @@ export interface LoginThrottlesTable {
   locked_until: Date | null;
 }
 
+export type WallPolicy = 'everyone' | 'following' | 'nobody';
+export const WALL_POLICIES: readonly WallPolicy[] = ['everyone', 'following', 'nobody'];
+export type ProfileTagKind = 'skill' | 'interest' | 'language';
+export type Visibility = 'public' | 'members' | 'followers' | 'mentioned';
+export const VISIBILITIES: readonly Visibility[] = ['public', 'members', 'followers', 'mentioned'];
+
+export interface ProfileLink {
+  url: string;
+  label: string;
+}
+
+export interface ProfilesTable {
+  user_id: number;
+  bio: ColumnType<string, string | undefined, string>;
+  pronouns: ColumnType<string, string | undefined, string>;
+  location: ColumnType<string, string | undefined, string>;
+  links: ColumnType<ProfileLink[], string | undefined, string>;
+  wall_policy: ColumnType<WallPolicy, WallPolicy | undefined, WallPolicy>;
+  avatar_key: string | null;
+  post_count: Generated<number>;
+  follower_count: Generated<number>;
+  following_count: Generated<number>;
+  updated_at: Timestamp;
+}
+
+export interface ProfileTagsTable {
+  user_id: number;
+  kind: ProfileTagKind;
+  tag: string;
+  position: ColumnType<number, number | undefined, number>;
+}
+
+export interface ProfileQuestionsTable {
+  id: Generated<number>;
+  label_fr: string;
+  label_en: string;
+  kind: 'text' | 'choice';
+  choices: ColumnType<string[], string | undefined, string>;
+  required: ColumnType<boolean, boolean | undefined, boolean>;
+  position: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+  archived_at: Date | null;
+}
+
+export interface ProfileAnswersTable {
+  user_id: number;
+  question_id: number;
+  answer: string;
+}
+
+export interface FollowsTable {
+  follower_id: number;
+  followee_id: number;
+  created_at: CreatedAt;
+}
+
+export interface PostsTable {
+  id: Generated<number>;
+  author_id: number;
+  wall_owner_id: number;
+  body: string;
+  body_html: string;
+  visibility: Visibility;
+  shared_post_id: number | null;
+  is_share: ColumnType<boolean, boolean | undefined, never>;
+  created_at: CreatedAt;
+  edited_at: Date | null;
+  like_count: Generated<number>;
+  comment_count: Generated<number>;
+  share_count: Generated<number>;
+}
+
+export interface PostRevisionsTable {
+  id: Generated<number>;
+  post_id: number;
+  body: string;
+  written_at: Date;
+  replaced_at: CreatedAt;
+}
+
+export interface PostPhotosTable {
+  id: Generated<number>;
+  post_id: number;
+  position: number;
+  media_key: string;
+  alt: string;
+  width: number;
+  height: number;
+}
+
+export interface PostMentionsTable {
+  post_id: number;
+  user_id: number;
+}
+
+export interface PostTagsTable {
+  post_id: number;
+  tag: string;
+  created_at: Date;
+}
+
+export interface CommentsTable {
+  id: Generated<number>;
+  post_id: number;
+  parent_id: number | null;
+  author_id: number;
+  body: string;
+  body_html: string;
+  created_at: CreatedAt;
+  edited_at: Date | null;
+  like_count: Generated<number>;
+}
+
+export interface PostLikesTable {
+  post_id: number;
+  user_id: number;
+  created_at: CreatedAt;
+}
+
+export interface CommentLikesTable {
+  comment_id: number;
+  user_id: number;
+  created_at: CreatedAt;
+}
+
+export type NotificationKind = 'mention_post' | 'mention_comment';
+
+export interface NotificationsTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: NotificationKind;
+  actor_id: number | null;
+  post_id: number | null;
+  comment_id: number | null;
+  created_at: CreatedAt;
+  read_at: Date | null;
+}
+
 export interface Database {
+  profiles: ProfilesTable;
+  profile_tags: ProfileTagsTable;
+  profile_questions: ProfileQuestionsTable;
+  profile_answers: ProfileAnswersTable;
+  follows: FollowsTable;
+  posts: PostsTable;
+  post_revisions: PostRevisionsTable;
+  post_photos: PostPhotosTable;
+  post_mentions: PostMentionsTable;
+  post_tags: PostTagsTable;
+  comments: CommentsTable;
+  post_likes: PostLikesTable;
+  comment_likes: CommentLikesTable;
+  notifications: NotificationsTable;
   users: UsersTable;
   sessions: SessionsTable;
   instance_settings: InstanceSettingsTable;
@@ -90,3 +242,9 @@ export type Session = Selectable<SessionsTable>;
 export type InstanceSettings = Selectable<InstanceSettingsTable>;
 export type Invitation = Selectable<InvitationsTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
+export type Profile = Selectable<ProfilesTable>;
+export type ProfileQuestion = Selectable<ProfileQuestionsTable>;
+export type Post = Selectable<PostsTable>;
+export type Comment = Selectable<CommentsTable>;
+export type PostPhoto = Selectable<PostPhotosTable>;
+export type Notification = Selectable<NotificationsTable>;

@@ -75,7 +75,10 @@ export default fp(async function security(app, { config }: { config: Config }) {
 
   const checkCsrf = (request: FastifyRequest) => {
     const body = request.body as Record<string, unknown> | undefined;
-    const fromBody = body && typeof body._csrf === 'string' ? body._csrf : undefined;
+    const field = body?._csrf;
+    // A urlencoded form gives a string; a multipart form a field object with its value.
+    const fromBody =
+      typeof field === 'string' ? field : field && typeof field === 'object' && typeof (field as { value?: unknown }).value === 'string' ? (field as { value: string }).value : undefined;
     const fromHeader = request.headers['x-csrf-token'];
     const token = fromBody ?? (typeof fromHeader === 'string' ? fromHeader : undefined);
     const secret = secretOf(request);

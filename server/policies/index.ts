@@ -46,3 +46,81 @@ export function canRevokeInvitation<V extends PolicyViewer>(viewer: V | null | u
 export function canUseInstance<V extends PolicyViewer>(viewer: V | null | undefined): viewer is V {
   return isActive(viewer);
 }
+
+// ---- posts, comments, walls -------------------------------------------------------------
+// The SQL form of canViewPost (for lists: walls, tag pages) is visiblePostsFilter in
+// server/repos/posts.ts; the visibility-matrix tests check both agree.
+
+export interface PostFacts {
+  author_id: number;
+  wall_owner_id: number;
+  visibility: 'public' | 'members' | 'followers' | 'mentioned';
+}
+
+/** What the viewer is to the post's author, read by the service before asking. */
+export interface PostRelation {
+  followsAuthor: boolean;
+  mentioned: boolean;
+}
+
+export function canViewPost(viewer: PolicyViewer | null | undefined, post: PostFacts, rel: PostRelation): boolean {
+  if (post.visibility === 'public') return true;
+  if (!isActive(viewer)) return false;
+  if (viewer.id === post.author_id || viewer.id === post.wall_owner_id) return true;
+  switch (post.visibility) {
+    case 'members':
+      return true;
+    case 'followers':
+      return rel.followsAuthor;
+    case 'mentioned':
+      return rel.mentioned;
+  }
+}
+
+export function canEditPost<V extends PolicyViewer>(viewer: V | null | undefined, post: PostFacts): viewer is V {
+  return isActive(viewer) && viewer.id === post.author_id;
+}
+
+/** The author deletes; the wall owner removes what others wrote on their wall. */
+export function canDeletePost<V extends PolicyViewer>(viewer: V | null | undefined, post: PostFacts): viewer is V {
+  return isActive(viewer) && (viewer.id === post.author_id || viewer.id === post.wall_owner_id);
+}
+
+/** Earlier versions of an edited post are for moderators (and the author). */
+export function canSeePostRevisions(viewer: PolicyViewer | null | undefined, post: PostFacts): boolean {
+  return isActive(viewer) && (viewer.id === post.author_id || rank[viewer.role] >= rank.moderator);
+}
+
+/** "people they follow": the wall owner follows the person who wants to write. */
+export function canPostOnWall<V extends PolicyViewer>(
+  viewer: V | null | undefined,
+  owner: { id: number; wall_policy: 'everyone' | 'following' | 'nobody' },
+  ownerFollowsViewer: boolean,
+): viewer is V {
+  if (!isActive(viewer)) return false;
+  if (viewer.id === owner.id) return true;
+  if (owner.wall_policy === 'everyone') return true;
+  return owner.wall_policy === 'following' && ownerFollowsViewer;
+}
+
+export function canInteractWithPost<V extends PolicyViewer>(viewer: V | null | undefined, post: PostFacts, rel: PostRelation): viewer is V {
+  return isActive(viewer) && canViewPost(viewer, post, rel);
+}
+
+/** Only public and members posts travel to other walls. */
+export function canSharePost<V extends PolicyViewer>(viewer: V | null | undefined, post: PostFacts, rel: PostRelation): viewer is V {
+  return canInteractWithPost(viewer, post, rel) && (post.visibility === 'public' || post.visibility === 'members');
+}
+
+export function canEditComment<V extends PolicyViewer>(viewer: V | null | undefined, comment: { author_id: number }): viewer is V {
+  return isActive(viewer) && viewer.id === comment.author_id;
+}
+
+/** The comment's author deletes; the post's author removes comments under their post. */
+export function canDeleteComment<V extends PolicyViewer>(viewer: V | null | undefined, comment: { author_id: number }, post: PostFacts): viewer is V {
+  return isActive(viewer) && (viewer.id === comment.author_id || viewer.id === post.author_id);
+}
+
+export function canFollow<V extends PolicyViewer>(viewer: V | null | undefined, target: { id: number }): viewer is V {
+  return isActive(viewer) && viewer.id !== target.id;
+}

@@ -32,8 +32,11 @@ export async function hasAnyUser(db: Executor): Promise<boolean> {
   return !!(await db.selectFrom('users').select('id').limit(1).executeTakeFirst());
 }
 
+/** Every account has a profile row from the start (counters and wall settings live there). */
 export async function insertUser(db: Executor, user: NewUser): Promise<User> {
-  return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
+  const row = await db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
+  await db.insertInto('profiles').values({ user_id: row.id }).execute();
+  return row;
 }
 
 export async function updatePasswordHash(db: Executor, userId: number, passwordHash: string): Promise<void> {

@@ -6,6 +6,9 @@ import { authRoutes } from './auth.ts';
 import { homeRoutes } from './home.ts';
 import { invitationRoutes } from './invitations.ts';
 import { moderationRoutes } from './moderation.ts';
+import { mediaRoutes } from './media.ts';
+import { postsRoutes } from './posts.ts';
+import { profilesRoutes } from './profiles.ts';
 
 export async function registerRoutes(app: FastifyInstance, config: Config): Promise<void> {
   await app.register(homeRoutes, { config });
@@ -14,4 +17,7 @@ export async function registerRoutes(app: FastifyInstance, config: Config): Prom
   await app.register(invitationRoutes);
   await app.register(moderationRoutes);
   await app.register(adminRoutes);
+  await app.register(mediaRoutes);
+  await app.register(profilesRoutes);
+  await app.register(postsRoutes);
 }
