@@ -9,6 +9,7 @@ import { createSessionService } from './session-service.ts';
 import { createSettingsService } from './settings-service.ts';
 import { createHealthService } from './health-service.ts';
 import { createMaintenanceService } from './maintenance-service.ts';
+import { createPostService } from './post-service.ts';
 
 export function createServices(deps: ServiceDeps) {
   return {
@@ -19,6 +20,7 @@ export function createServices(deps: ServiceDeps) {
     health: createHealthService(deps),
     invitations: createInvitationService(deps),
     maintenance: createMaintenanceService(deps),
+    posts: createPostService(deps),
     roles: createRoleService(deps),
     sessions: createSessionService(deps),
     settings: createSettingsService(deps),
