@@ -70,7 +70,9 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
     const request: FastifyRequest = this.request;
     // The error page must render even when the database does not answer.
     const settings = await services.settings.getCached().catch(() => FALLBACK_SETTINGS);
+    const unreadCount = request.viewer?.status === 'active' ? await services.notifications.unread(request.viewer).catch(() => 0) : 0;
     const context = {
+      unreadCount,
       ...presentLayout({
         request: { url: request.url, locale: request.locale, query: request.query },
         viewer: request.viewer,

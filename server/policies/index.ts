@@ -124,3 +124,20 @@ export function canDeleteComment<V extends PolicyViewer>(viewer: V | null | unde
 export function canFollow<V extends PolicyViewer>(viewer: V | null | undefined, target: { id: number }): viewer is V {
   return isActive(viewer) && viewer.id !== target.id;
 }
+
+// ---- profiles ---------------------------------------------------------------------------
+
+/** Profiles of active members are public, logged out too; other accounts have no profile page. */
+export function canViewProfile(_viewer: PolicyViewer | null | undefined, owner: { status: UserStatus }): boolean {
+  return owner.status === 'active';
+}
+
+/** Only the member themself edits their profile and avatar. */
+export function canEditProfile<V extends PolicyViewer>(viewer: V | null | undefined, owner: { id: number }): viewer is V {
+  return isActive(viewer) && viewer.id === owner.id;
+}
+
+/** The extra questions of the sign-up and profile forms. */
+export function canManageProfileQuestions<V extends PolicyViewer>(viewer: V | null | undefined): viewer is V {
+  return atLeast(viewer, 'admin');
+}

@@ -20,6 +20,11 @@ export const NOTICES = [
   'accountApproved',
   'accountRejected',
   'alreadyReviewed',
+  'postPublished',
+  'postEdited',
+  'postDeleted',
+  'postShared',
+  'commentDeleted',
 ] as const;
 
 export function presentViewer(viewer: Viewer | null) {

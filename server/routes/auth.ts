@@ -3,10 +3,13 @@ import Type from 'typebox';
 import type { Config } from '../config.ts';
 import type { ValidationError } from '../errors.ts';
 import { emptyForm, presentForm } from '../presenters/forms.ts';
+import { presentQuestionFields } from '../presenters/profile.ts';
 import { formBody, text } from '../schemas/forms.ts';
 import { attempt, requireViewer, safeNext, withNotice } from './helpers.ts';
+import { formBodyWithAnswers } from './profiles.ts';
 
-const signupBody = formBody({
+// The sign-up form also carries the answers to the admin's profile questions (q_<id> fields).
+const signupBody = formBodyWithAnswers({
   handle: text(),
   displayName: text(),
   email: text(),
@@ -22,16 +25,18 @@ const loginQuery = Type.Object(
 );
 
 export async function authRoutes(app: FastifyInstance, { config }: { config: Config }) {
-  const { auth } = app.services;
+  const { auth, profiles } = app.services;
 
   async function renderSignup(request: FastifyRequest, reply: FastifyReply, invitation: string | undefined, error?: ValidationError) {
     const state = await auth.signUpState(invitation);
     const form = error ? presentForm(request.body, error, request.t) : emptyForm({ invitation: invitation ?? '' });
     const open = state.mode === 'open' || state.mode === 'approval' || (state.mode === 'invitation' && state.invitationValid);
+    const questions = open ? presentQuestionFields(await profiles.activeQuestions(), form, request.locale) : [];
     return reply.page(
       'auth/signup',
       {
         form,
+        questions,
         showForm: open,
         mode: state.mode,
         first: state.first,

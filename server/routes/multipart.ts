@@ -2,6 +2,7 @@
 // A repeated text field is a 400, as for urlencoded forms.
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
+import type { UploadedFile } from '../services/context.ts';
 
 export const UPLOAD_LIMITS = {
   /** per file; larger ones arrive truncated and are refused by the media service */
@@ -9,12 +10,7 @@ export const UPLOAD_LIMITS = {
   files: 4,
 } as const;
 
-export interface UploadedFile {
-  buffer: Buffer;
-  /** the file was larger than UPLOAD_LIMITS.fileBytes */
-  truncated: boolean;
-  filename: string;
-}
+export type { UploadedFile };
 
 export interface MultipartForm {
   fields: Record<string, string>;

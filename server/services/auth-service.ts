@@ -12,12 +12,14 @@ import { getSettings, getSettingsForUpdate } from '../repos/settings.ts';
 import { consumeInvitation, findUsableInvitation } from '../repos/invitations.ts';
 import { deleteSession } from '../repos/sessions.ts';
 import { clearThrottle, findThrottle, recordFailure } from '../repos/login-throttles.ts';
+import { listActiveQuestions, saveAnswers } from '../repos/profiles.ts';
 import type { User } from '../db/schema.ts';
 import { audit } from './audit-service.ts';
 import type { RequestMeta, ServiceDeps, Viewer } from './context.ts';
 import { checkNewPassword, hashPassword, verifyAgainstNothing, verifyPassword } from './passwords.ts';
 import { startSession, type NewSession } from './session-service.ts';
 import { assertValid, checkDisplayName, checkEmail, checkHandle, clean, isUniqueViolation } from './validation.ts';
+import { readAnswers } from './profile-service.ts';
 
 export interface SignUpInput {
   handle?: string;
@@ -26,6 +28,8 @@ export interface SignUpInput {
   password?: string;
   passwordConfirm?: string;
   invitation?: string;
+  /** answers to the admin's profile questions */
+  [answer: `q_${number}`]: string | undefined;
 }
 
 const MAX_LOCK_MS = 15 * 60_000;
@@ -43,6 +47,7 @@ export function createAuthService(deps: ServiceDeps) {
       const email = clean(input.email);
       const password = input.password ?? '';
       const invitationToken = clean(input.invitation);
+      const { checks: answerChecks, answers } = readAnswers(await listActiveQuestions(db), input);
 
       assertValid({
         handle: checkHandle(handle),
@@ -50,6 +55,7 @@ export function createAuthService(deps: ServiceDeps) {
         email: checkEmail(email),
         password: password === '' ? { key: 'validation.required' } : checkNewPassword(password, [handle, displayName, email, email.split('@')[0] ?? ''], locale),
         passwordConfirm: password !== (input.passwordConfirm ?? '') ? { key: 'validation.passwordMismatch' } : undefined,
+        ...answerChecks,
       });
       // Hashing takes tens of milliseconds: do it before taking any lock.
       const passwordHash = await hashPassword(password);
@@ -84,6 +90,7 @@ export function createAuthService(deps: ServiceDeps) {
           if (mode === 'invitation' && !(await consumeInvitation(trx, invitationToken, user.id, now()))) {
             throw new ValidationError({ form: { key: 'auth.signup.invitationInvalid' } });
           }
+          await saveAnswers(trx, user.id, answers);
           const session = await startSession(trx, deps, user.id, meta);
           await audit(trx, 'auth.signup', meta, {
             actorId: user.id,

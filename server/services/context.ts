@@ -26,3 +26,11 @@ export interface Viewer {
   locale: string;
   sessionId: string;
 }
+
+/** A file from an upload form, as the multipart layer hands it over. */
+export interface UploadedFile {
+  buffer: Buffer;
+  /** the file was larger than the upload limit and was cut */
+  truncated: boolean;
+  filename: string;
+}

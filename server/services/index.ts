@@ -10,17 +10,29 @@ import { createSettingsService } from './settings-service.ts';
 import { createHealthService } from './health-service.ts';
 import { createMaintenanceService } from './maintenance-service.ts';
 import { createPostService } from './post-service.ts';
+import { createMediaService } from './media-service.ts';
+import { createCommentService } from './comment-service.ts';
+import { createNotificationService } from './notification-service.ts';
+import { createProfileService } from './profile-service.ts';
+import { createFollowService } from './follow-service.ts';
 
 export function createServices(deps: ServiceDeps) {
+  const media = createMediaService(deps);
+  const posts = createPostService({ ...deps, media });
   return {
+    media,
+    posts,
+    comments: createCommentService({ ...deps, posts }),
+    notifications: createNotificationService(deps),
     account: createAccountService(deps),
     approvals: createApprovalService(deps),
     audit: createAuditService(deps),
     auth: createAuthService(deps),
     health: createHealthService(deps),
+    follows: createFollowService(deps),
     invitations: createInvitationService(deps),
     maintenance: createMaintenanceService(deps),
-    posts: createPostService(deps),
+    profiles: createProfileService({ ...deps, media }),
     roles: createRoleService(deps),
     sessions: createSessionService(deps),
     settings: createSettingsService(deps),

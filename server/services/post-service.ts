@@ -1,16 +1,342 @@
-// Posts on walls. (Being written: the wall list is wired first so profile pages can show it.)
-import type { Page } from '../db/pagination.ts';
-import type { ServiceDeps, Viewer } from './context.ts';
+// Posts on walls: write (with photos, mentions, hashtags), edit (earlier versions kept), delete,
+// share, like, and every list of them. Rules that are not obvious:
+// - What a viewer may see is decided by canViewPost (policies) for one post and by the same rule
+//   in SQL (visiblePostsFilter) for lists; a post the viewer may not see is "not found".
+// - Counters (likes, comments, shares, a profile's posts) change in the same transaction as the
+//   rows they count, and only when a row really was added or removed.
+// - Photos are stored before the transaction (decoding takes time); if the post is then refused,
+//   they are removed again. Files of a deleted post are removed after the commit.
+import type { Locale } from '../config.ts';
+import { NotFoundError, ValidationError, type FieldError } from '../errors.ts';
+import type { Executor } from '../db/executor.ts';
+import { decodeCursor, toPage, type Page } from '../db/pagination.ts';
+import { VISIBILITIES, type Visibility } from '../db/schema.ts';
+import {
+  addPostLike,
+  adjustPostCounter,
+  adjustProfilePostCount,
+  deletePost,
+  findActiveHandles,
+  findPostRow,
+  findPostsByIds,
+  findWallPolicy,
+  followedAmong,
+  followsUser,
+  insertPhotos,
+  insertPost,
+  isMentioned,
+  likedPostIds,
+  listLikers,
+  listPhotos,
+  listRevisions,
+  listTagPosts,
+  listWallPosts,
+  mentionedAmong,
+  mentionedUserIds,
+  removePostLike,
+  replaceMentions,
+  replaceTags,
+  updatePostBody,
+  type PostRow,
+} from '../repos/posts.ts';
+import { findUserByHandle, findUserById } from '../repos/users.ts';
+import { insertNotifications } from '../repos/notifications.ts';
+import {
+  canDeletePost,
+  canEditPost,
+  canInteractWithPost,
+  canPostOnWall,
+  canSeePostRevisions,
+  canSharePost,
+  canViewPost,
+  isActive,
+  type PostRelation,
+} from '../policies/index.ts';
+import type { RequestMeta, ServiceDeps, UploadedFile, Viewer } from './context.ts';
+import { mentionCandidates, normaliseTag, renderMarkdown } from './markdown.ts';
+import { assertValid } from './validation.ts';
 
-export interface PostView {
-  id: number;
+export const POST_MAX = 5000;
+export const ALT_MAX = 300;
+export const MAX_PHOTOS = 4;
+const PAGE_SIZE = 20;
+const LIKERS_PAGE = 50;
+
+export interface PhotoItem {
+  key: string;
+  alt: string;
+  width: number;
+  height: number;
 }
 
-export function createPostService(_deps: ServiceDeps) {
+export interface PostItem {
+  row: PostRow;
+  photos: PhotoItem[];
+  liked: boolean;
+  can: { edit: boolean; delete: boolean; interact: boolean; share: boolean; revisions: boolean };
+  /** the shared original, when this post is a share and the viewer may see it */
+  shared: PostItem | null;
+  /** a share whose original was deleted or is hidden from the viewer */
+  sharedUnavailable: boolean;
+}
+
+export interface PostInput {
+  body?: string;
+  visibility?: string;
+}
+
+export interface PhotoInput {
+  file: UploadedFile;
+  alt: string;
+  field: string;
+}
+
+export function cleanBody(raw: string | undefined): string {
+  return (raw ?? '').normalize('NFC').replace(/\r\n?/g, '\n').trim();
+}
+
+type MediaStore = {
+  storePhoto(file: UploadedFile, field: string): Promise<{ key: string; width: number; height: number }>;
+  remove(key: string): Promise<void>;
+};
+
+/** Renders a text, resolving @mentions to active members; refuses forbidden link schemes. */
+export async function renderText(db: Executor, body: string, field: string) {
+  const found = await findActiveHandles(db, mentionCandidates(body));
+  const known = new Map(found.map((u) => [u.handle.toLowerCase(), u.handle]));
+  const result = renderMarkdown(body, known);
+  if (result.refusedLinks.length) {
+    throw new ValidationError({ [field]: { key: 'posts.errors.badLink', params: { link: result.refusedLinks[0] } } });
+  }
+  const ids = found.filter((u) => result.mentions.includes(u.handle.toLowerCase())).map((u) => u.id);
+  return { html: result.html, mentionIds: ids, tags: result.tags };
+}
+
+export function createPostService(deps: ServiceDeps & { media?: MediaStore }) {
+  const { db } = deps;
+  const now = () => deps.now?.() ?? new Date();
+  const activeId = (viewer: Viewer | null) => (isActive(viewer) ? viewer.id : null);
+
+  async function relationTo(viewer: Viewer | null, post: { id: number; author_id: number }): Promise<PostRelation> {
+    if (!isActive(viewer)) return { followsAuthor: false, mentioned: false };
+    const [followsAuthor, mentioned] = await Promise.all([followsUser(db, viewer.id, post.author_id), isMentioned(db, post.id, viewer.id)]);
+    return { followsAuthor, mentioned };
+  }
+
+  /** Loads a post the viewer may see, or answers "not found". */
+  async function visiblePost(viewer: Viewer | null, id: number): Promise<{ row: PostRow; rel: PostRelation }> {
+    const row = await findPostRow(db, id);
+    if (!row) throw new NotFoundError('post');
+    const rel = await relationTo(viewer, row);
+    if (!canViewPost(viewer, row, rel)) throw new NotFoundError('post');
+    return { row, rel };
+  }
+
+  /** Flags, photos, likes and shared originals for a page of posts, in a fixed number of queries. */
+  async function decorate(viewer: Viewer | null, rows: PostRow[]): Promise<PostItem[]> {
+    const originalIds = [...new Set(rows.map((r) => r.shared_post_id).filter((id): id is number => id !== null))];
+    const originals = await findPostsByIds(db, originalIds);
+    const all = [...rows, ...originals];
+    const vid = activeId(viewer);
+    const [followed, mentioned, liked, photos] = await Promise.all([
+      vid ? followedAmong(db, vid, [...new Set(all.map((r) => r.author_id))]) : Promise.resolve(new Set<number>()),
+      vid ? mentionedAmong(db, vid, all.map((r) => r.id)) : Promise.resolve(new Set<number>()),
+      vid ? likedPostIds(db, vid, all.map((r) => r.id)) : Promise.resolve(new Set<number>()),
+      listPhotos(db, all.map((r) => r.id)),
+    ]);
+    const item = (row: PostRow, shared: PostItem | null, sharedUnavailable: boolean): PostItem => {
+      const rel = { followsAuthor: followed.has(row.author_id), mentioned: mentioned.has(row.id) };
+      return {
+        row,
+        photos: photos.filter((p) => p.post_id === row.id).map((p) => ({ key: p.media_key, alt: p.alt, width: p.width, height: p.height })),
+        liked: liked.has(row.id),
+        can: {
+          edit: canEditPost(viewer, row),
+          delete: canDeletePost(viewer, row),
+          interact: canInteractWithPost(viewer, row, rel),
+          share: canSharePost(viewer, row, rel),
+          revisions: !!row.edited_at && canSeePostRevisions(viewer, row),
+        },
+        shared,
+        sharedUnavailable,
+      };
+    };
+    const originalItems = new Map<number, PostItem | null>();
+    for (const o of originals) {
+      const rel = { followsAuthor: followed.has(o.author_id), mentioned: mentioned.has(o.id) };
+      originalItems.set(o.id, canViewPost(viewer, o, rel) ? item(o, null, false) : null);
+    }
+    return rows.map((r) => {
+      const shared = r.shared_post_id !== null ? (originalItems.get(r.shared_post_id) ?? null) : null;
+      return item(r, shared, r.is_share && !shared);
+    });
+  }
+
+  function checkPost(input: PostInput, opts: { allowEmpty: boolean }): { body: string; visibility: Visibility } {
+    const body = cleanBody(input.body);
+    const visibility = input.visibility ?? '';
+    const bodyError: FieldError | undefined =
+      body === '' && !opts.allowEmpty
+        ? { key: 'posts.errors.empty' }
+        : [...body].length > POST_MAX
+          ? { key: 'validation.tooLong', params: { max: POST_MAX } }
+          : undefined;
+    assertValid({
+      body: bodyError,
+      visibility: (VISIBILITIES as readonly string[]).includes(visibility) ? undefined : { key: 'validation.choice' },
+    });
+    return { body, visibility: visibility as Visibility };
+  }
+
+  async function notifyMentions(executor: Executor, post: { id: number; author_id: number; wall_owner_id: number; visibility: Visibility }, userIds: number[], actorId: number, commentId?: number) {
+    const rows = [];
+    for (const userId of userIds) {
+      if (userId === actorId) continue;
+      // Only people who may read the post hear about it.
+      const rel = { followsAuthor: await followsUser(executor, userId, post.author_id), mentioned: true };
+      if (!canViewPost({ id: userId, role: 'member', status: 'active' }, post, rel)) continue;
+      rows.push({ userId, kind: commentId ? ('mention_comment' as const) : ('mention_post' as const), actorId, postId: post.id, commentId: commentId ?? null });
+    }
+    await insertNotifications(executor, rows);
+  }
+
   return {
-    /** The wall of a member: their posts and what others wrote there, newest first, as the viewer may see. */
-    async listWall(_viewer: Viewer | null, _ownerId: number, _cursor: string | undefined): Promise<Page<PostView>> {
-      return { items: [], next: undefined };
+    /** The member whose wall this is (active accounts only). */
+    async wallOwner(handle: string): Promise<{ id: number; handle: string; displayName: string }> {
+      const user = /^[A-Za-z0-9_]{1,30}$/.test(handle) ? await findUserByHandle(db, handle) : undefined;
+      if (!user || user.status !== 'active') throw new NotFoundError('member');
+      return { id: user.id, handle: user.handle, displayName: user.display_name };
     },
+
+    /** The wall of a member: their posts and what others wrote there, newest first, as the viewer may see. */
+    async listWall(viewer: Viewer | null, ownerId: number, cursor: string | undefined): Promise<Page<PostItem>> {
+      const rows = await listWallPosts(db, ownerId, activeId(viewer), PAGE_SIZE + 1, decodeCursor(cursor));
+      const page = toPage(rows, PAGE_SIZE);
+      return { items: await decorate(viewer, page.items), next: page.next };
+    },
+
+    async listTag(viewer: Viewer | null, rawTag: string, cursor: string | undefined): Promise<{ tag: string; page: Page<PostItem> }> {
+      const tag = normaliseTag(rawTag);
+      if (!/^\p{L}[\p{L}\p{N}_]{0,49}$/u.test(tag)) throw new NotFoundError('tag');
+      const rows = await listTagPosts(db, tag, activeId(viewer), PAGE_SIZE + 1, decodeCursor(cursor));
+      const page = toPage(rows, PAGE_SIZE);
+      return { tag, page: { items: await decorate(viewer, page.items), next: page.next } };
+    },
+
+    async get(viewer: Viewer | null, id: number): Promise<PostItem> {
+      const { row } = await visiblePost(viewer, id);
+      return (await decorate(viewer, [row]))[0]!;
+    },
+
+    /** Whether the viewer may write on this member's wall (the composer is shown only then). */
+    async canWriteOn(viewer: Viewer | null, ownerId: number): Promise<boolean> {
+      if (!isActive(viewer)) return false;
+      const wallPolicy = await findWallPolicy(db, ownerId);
+      if (!wallPolicy) return false;
+      const ownerFollowsViewer = viewer.id !== ownerId && wallPolicy === 'following' ? await followsUser(db, ownerId, viewer.id) : false;
+      return canPostOnWall(viewer, { id: ownerId, wall_policy: wallPolicy }, ownerFollowsViewer);
+    },
+
+    async create(viewer: Viewer | null, ownerId: number, input: PostInput, photos: PhotoInput[], _locale: Locale, _meta: RequestMeta): Promise<{ id: number }> {
+      if (!isActive(viewer)) throw new NotFoundError('wall');
+      const owner = await findUserById(db, ownerId);
+      if (!owner || owner.status !== 'active') throw new NotFoundError('wall');
+      if (!(await this.canWriteOn(viewer, ownerId))) throw new ValidationError({ form: { key: 'posts.errors.wallClosed' } });
+      const { body, visibility } = checkPost(input, { allowEmpty: photos.length > 0 });
+      if (photos.length > MAX_PHOTOS) throw new ValidationError({ photos: { key: 'posts.errors.tooManyPhotos', params: { max: MAX_PHOTOS } } });
+      assertValid(Object.fromEntries(photos.map((p) => [`alt${p.field.replace(/\D/g, '')}`, [...p.alt].length > ALT_MAX ? { key: 'validation.tooLong', params: { max: ALT_MAX } } : undefined])));
+      const rendered = await renderText(db, body, 'body');
+
+      const stored: PhotoItem[] = [];
+      try {
+        for (const p of photos) {
+          if (!deps.media) throw new Error('media storage is not configured');
+          const s = await deps.media.storePhoto(p.file, p.field);
+          stored.push({ key: s.key, width: s.width, height: s.height, alt: p.alt.normalize('NFC').trim() });
+        }
+        return await db.transaction().execute(async (trx) => {
+          const post = await insertPost(trx, { authorId: viewer.id, wallOwnerId: ownerId, body, bodyHtml: rendered.html, visibility });
+          await insertPhotos(trx, post.id, stored);
+          await replaceMentions(trx, post.id, rendered.mentionIds);
+          await replaceTags(trx, post.id, rendered.tags, post.created_at);
+          await adjustProfilePostCount(trx, viewer.id, 1);
+          await notifyMentions(trx, post, rendered.mentionIds, viewer.id);
+          return { id: post.id };
+        });
+      } catch (err) {
+        await Promise.all(stored.map((s) => deps.media?.remove(s.key).catch(() => {})));
+        throw err;
+      }
+    },
+
+    async edit(viewer: Viewer | null, id: number, input: PostInput): Promise<void> {
+      const { row } = await visiblePost(viewer, id);
+      if (!canEditPost(viewer, row)) throw new NotFoundError('post');
+      const photos = await listPhotos(db, [row.id]);
+      const { body, visibility } = checkPost(input, { allowEmpty: photos.length > 0 || row.is_share });
+      const rendered = await renderText(db, body, 'body');
+      await db.transaction().execute(async (trx) => {
+        const before = new Set(await mentionedUserIds(trx, row.id));
+        await updatePostBody(trx, row, { body, bodyHtml: rendered.html, visibility }, now());
+        await replaceMentions(trx, row.id, rendered.mentionIds);
+        await replaceTags(trx, row.id, rendered.tags, row.created_at);
+        await notifyMentions(trx, { ...row, visibility }, rendered.mentionIds.filter((u) => !before.has(u)), viewer.id);
+      });
+    },
+
+    async remove(viewer: Viewer | null, id: number): Promise<{ wallHandle: string }> {
+      const { row } = await visiblePost(viewer, id);
+      if (!canDeletePost(viewer, row)) throw new NotFoundError('post');
+      const keys = (await listPhotos(db, [row.id])).map((p) => p.media_key);
+      await db.transaction().execute(async (trx) => {
+        if (!(await deletePost(trx, row.id))) return;
+        await adjustProfilePostCount(trx, row.author_id, -1);
+        if (row.shared_post_id !== null) await adjustPostCounter(trx, row.shared_post_id, 'share_count', -1);
+      });
+      await Promise.all(keys.map((k) => deps.media?.remove(k).catch(() => {})));
+      return { wallHandle: row.wall_handle };
+    },
+
+    async revisions(viewer: Viewer | null, id: number) {
+      const { row } = await visiblePost(viewer, id);
+      if (!canSeePostRevisions(viewer, row)) throw new NotFoundError('post');
+      return { post: (await decorate(viewer, [row]))[0]!, revisions: await listRevisions(db, row.id) };
+    },
+
+    /** Re-posts a public or members post (or the original of a share) on the viewer's wall. */
+    async share(viewer: Viewer | null, id: number, input: PostInput): Promise<{ id: number }> {
+      let { row, rel } = await visiblePost(viewer, id);
+      if (row.shared_post_id !== null) ({ row, rel } = await visiblePost(viewer, row.shared_post_id));
+      if (!canSharePost(viewer, row, rel)) throw new NotFoundError('post');
+      const { body, visibility } = checkPost(input, { allowEmpty: true });
+      const rendered = await renderText(db, body, 'body');
+      const original = row;
+      return db.transaction().execute(async (trx) => {
+        const post = await insertPost(trx, { authorId: viewer.id, wallOwnerId: viewer.id, body, bodyHtml: rendered.html, visibility, sharedPostId: original.id });
+        await adjustPostCounter(trx, original.id, 'share_count', 1);
+        await replaceMentions(trx, post.id, rendered.mentionIds);
+        await replaceTags(trx, post.id, rendered.tags, post.created_at);
+        await adjustProfilePostCount(trx, viewer.id, 1);
+        await notifyMentions(trx, post, rendered.mentionIds, viewer.id);
+        return { id: post.id };
+      });
+    },
+
+    async setLike(viewer: Viewer | null, id: number, like: boolean): Promise<void> {
+      const { row, rel } = await visiblePost(viewer, id);
+      if (!canInteractWithPost(viewer, row, rel)) throw new NotFoundError('post');
+      await db.transaction().execute((trx) => (like ? addPostLike(trx, row.id, viewer.id) : removePostLike(trx, row.id, viewer.id)));
+    },
+
+    async likers(viewer: Viewer | null, id: number, cursor: string | undefined) {
+      const { row } = await visiblePost(viewer, id);
+      const rows = await listLikers(db, 'post_likes', row.id, LIKERS_PAGE + 1, decodeCursor(cursor));
+      return { post: row, page: toPage(rows, LIKERS_PAGE) };
+    },
+
+    /** For the comment service: the post if the viewer may see it, with the viewer's relation. */
+    visiblePost,
   };
 }
+
+export type PostService = ReturnType<typeof createPostService>;

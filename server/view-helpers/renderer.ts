@@ -21,6 +21,10 @@ function nameOf(root: string, file: string): string {
   return path.relative(root, file).replace(/\\/g, '/').replace(/\.hbs$/, '');
 }
 
+// preventIndent: an indented {{> partial}} must not indent the partial's output, or the text
+// inside a <textarea> would change each time a form is shown again.
+const COMPILE_OPTIONS = { strict: false, noEscape: false, preventIndent: true } as const;
+
 export interface Renderer {
   page(name: string, context: Record<string, unknown>, layout?: string): string;
   partial(name: string, context: Record<string, unknown>): string;
@@ -30,14 +34,14 @@ export interface Renderer {
 export function createRenderer(viewsDir = VIEWS_DIR): Renderer {
   const hbs = Handlebars.create();
   registerHelpers(hbs);
-  const compile = (file: string) => hbs.compile(fs.readFileSync(file, 'utf8'), { strict: false, noEscape: false });
+  const compile = (file: string) => hbs.compile(fs.readFileSync(file, 'utf8'), COMPILE_OPTIONS);
 
   const partials = new Map<string, HandlebarsTemplateDelegate>();
   for (const file of walk(path.join(viewsDir, 'partials'))) {
     const name = nameOf(path.join(viewsDir, 'partials'), file);
     const source = fs.readFileSync(file, 'utf8');
     hbs.registerPartial(name, source);
-    partials.set(name, hbs.compile(source));
+    partials.set(name, hbs.compile(source, COMPILE_OPTIONS));
   }
   const pages = new Map(walk(path.join(viewsDir, 'pages')).map((f) => [nameOf(path.join(viewsDir, 'pages'), f), compile(f)]));
   const layouts = new Map(walk(path.join(viewsDir, 'layouts')).map((f) => [nameOf(path.join(viewsDir, 'layouts'), f), compile(f)]));

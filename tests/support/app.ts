@@ -2,6 +2,9 @@
 // like client: it keeps cookies, sends Origin like a browser does, and fills in the CSRF token
 // from the page the form is on.
 import type { FastifyInstance } from 'fastify';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import supertest from 'supertest';
 import { buildApp } from '../../server/app.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
@@ -23,9 +26,12 @@ export async function createTestApp(
   options: { config?: Partial<Config>; env?: Record<string, string>; now?: () => Date; database?: DatabaseHandle } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
+  // Uploads go to a folder of this app's own, never to ./data.
+  const dataDir = options.config?.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'entraide-app-')));
   const config = loadConfig(
     {
       NODE_ENV: 'test',
+      DATA_DIR: dataDir,
       RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
       RATE_LIMIT_SIGNUP_PER_HOUR: '1000',
       RATE_LIMIT_PASSWORD_PER_HOUR: '1000',
@@ -47,6 +53,7 @@ export async function createTestApp(
     async close() {
       await app.close();
       if (!options.database) await database.close();
+      if (!options.config?.dataDir) await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -82,6 +89,21 @@ export class Client {
     const req = this.agent.post(path).type('form').set('accept', 'text/html');
     if (opts.origin !== null) req.set('origin', opts.origin ?? this.origin);
     return req.send({ ...(token ? { _csrf: token } : {}), ...fields });
+  }
+
+  /** Posts an upload form (multipart) the way a browser does. */
+  async submitMultipart(
+    path: string,
+    fields: Record<string, string> = {},
+    files: Record<string, { buffer: Buffer; filename: string }> = {},
+    opts: { from?: string; csrf?: string | null } = {},
+  ) {
+    const token = opts.csrf === null ? undefined : (opts.csrf ?? (await this.csrf(opts.from ?? '/')));
+    const req = this.agent.post(path).set('accept', 'text/html').set('origin', this.origin);
+    if (token) req.field('_csrf', token);
+    for (const [k, v] of Object.entries(fields)) req.field(k, v);
+    for (const [k, f] of Object.entries(files)) req.attach(k, f.buffer, f.filename);
+    return req;
   }
 
   async login(login: string, password = PASSWORD) {

@@ -1,0 +1,98 @@
+// Posts and comments as templates receive them. body_html was rendered from the Markdown subset
+// at write time (raw HTML escaped, links checked): it is the one piece of user content the
+// templates output unescaped, as {{{bodyHtml}}}.
+import type { Translate } from '../i18n/index.ts';
+import type { Page } from '../db/pagination.ts';
+import type { PostItem } from '../services/post-service.ts';
+import type { CommentItem } from '../services/comment-service.ts';
+import { avatarUrls, mediaUrl, PHOTO_SIZES } from '../services/media-service.ts';
+
+export function personOf(handle: string, displayName: string, avatarKey: string | null) {
+  return { handle, name: displayName, url: `/@${handle}`, avatar: avatarUrls({ handle, displayName, avatarKey }) };
+}
+
+export function presentPost(item: PostItem, t: Translate): Record<string, unknown> {
+  const r = item.row;
+  return {
+    id: r.id,
+    url: `/posts/${r.id}`,
+    anchor: `post-${r.id}`,
+    author: personOf(r.author_handle, r.author_name, r.author_avatar_key),
+    wall: r.wall_owner_id !== r.author_id ? { handle: r.wall_handle, name: r.wall_name, url: `/@${r.wall_handle}` } : null,
+    bodyHtml: r.body_html,
+    hasBody: r.body.length > 0,
+    createdAt: r.created_at,
+    editedAt: r.edited_at,
+    visibility: r.visibility,
+    visibilityLabel: t(`posts.visibility.${r.visibility}.label`),
+    likeCount: r.like_count,
+    commentCount: r.comment_count,
+    shareCount: r.share_count,
+    liked: item.liked,
+    can: item.can,
+    photos: item.photos.map((p) => ({
+      src: mediaUrl(p.key, PHOTO_SIZES[0]!),
+      full: mediaUrl(p.key, PHOTO_SIZES[PHOTO_SIZES.length - 1]!),
+      alt: p.alt,
+      width: p.width,
+      height: p.height,
+    })),
+    isShare: r.is_share,
+    shared: item.shared ? presentPost(item.shared, t) : null,
+    sharedUnavailable: item.sharedUnavailable,
+  };
+}
+
+export function presentPosts(page: Page<PostItem>, t: Translate) {
+  return { items: page.items.map((i) => presentPost(i, t)), next: page.next };
+}
+
+export function presentComment(item: CommentItem): Record<string, unknown> {
+  const r = item.row;
+  return {
+    id: r.id,
+    anchor: `comment-${r.id}`,
+    postId: r.post_id,
+    parentId: r.parent_id,
+    author: personOf(r.author_handle, r.author_name, r.author_avatar_key),
+    bodyHtml: r.body_html,
+    createdAt: r.created_at,
+    editedAt: r.edited_at,
+    likeCount: r.like_count,
+    liked: item.liked,
+    can: item.can,
+    replies: item.replies.map(presentComment),
+  };
+}
+
+export const VISIBILITY_CHOICES = ['public', 'members', 'followers', 'mentioned'] as const;
+
+export function visibilityOptions(t: Translate, selected: string) {
+  return VISIBILITY_CHOICES.map((v) => ({
+    value: v,
+    label: t(`posts.visibility.${v}.label`),
+    hint: t(`posts.visibility.${v}.hint`),
+    selected: v === selected,
+  }));
+}
+
+/** What views/partials/posts/wall.hbs needs: the posts, whether to show the composer, and where it posts. */
+export function presentWall(
+  page: Page<PostItem>,
+  opts: { ownerHandle: string; canWrite: boolean; t: Translate; form?: { values: Record<string, string>; errors: Record<string, string>; formError?: string | undefined } },
+) {
+  const values = opts.form?.values ?? {};
+  return {
+    ...presentPosts(page, opts.t),
+    ownerHandle: opts.ownerHandle,
+    canWrite: opts.canWrite,
+    composer: {
+      action: `/@${opts.ownerHandle}/posts`,
+      values,
+      errors: opts.form?.errors ?? {},
+      formError: opts.form?.formError,
+      visibilities: visibilityOptions(opts.t, values.visibility ?? 'members'),
+      photoSlots: [1, 2, 3, 4].map((n) => ({ n, alt: values[`alt${n}`] ?? '', error: opts.form?.errors[`photo${n}`], altError: opts.form?.errors[`alt${n}`] })),
+    },
+  };
+}

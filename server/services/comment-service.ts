@@ -1,0 +1,150 @@
+// Comments under posts, with one level of replies: a reply to a reply is attached to the
+// top-level comment it belongs to. Whoever may see a post may read its comments; active members
+// who may see it may comment and like. The comment's author edits and deletes it; the post's
+// author may remove any comment under their post.
+import { NotFoundError } from '../errors.ts';
+import { decodeCursor, encodeCursor, toPage } from '../db/pagination.ts';
+import {
+  addCommentLike,
+  deleteCommentTree,
+  findComment,
+  insertComment,
+  likedCommentIds,
+  listReplies,
+  listTopComments,
+  removeCommentLike,
+  updateComment,
+  type CommentRow,
+} from '../repos/comments.ts';
+import { adjustPostCounter, followsUser, isMentioned, listLikers } from '../repos/posts.ts';
+import { insertNotifications } from '../repos/notifications.ts';
+import { canDeleteComment, canEditComment, canInteractWithPost, canViewPost, isActive } from '../policies/index.ts';
+import type { Comment } from '../db/schema.ts';
+import type { ServiceDeps, Viewer } from './context.ts';
+import type { PostService } from './post-service.ts';
+import { cleanBody, renderText } from './post-service.ts';
+import { assertValid } from './validation.ts';
+
+export const COMMENT_MAX = 2000;
+export const COMMENTS_PAGE = 50;
+
+export interface CommentItem {
+  row: CommentRow;
+  liked: boolean;
+  can: { edit: boolean; delete: boolean; reply: boolean; like: boolean };
+  replies: CommentItem[];
+}
+
+export function createCommentService(deps: ServiceDeps & { posts: PostService }) {
+  const { db, posts } = deps;
+  const now = () => deps.now?.() ?? new Date();
+
+  function checkBody(raw: string | undefined): string {
+    const body = cleanBody(raw);
+    assertValid({
+      body: body === '' ? { key: 'posts.errors.emptyComment' } : [...body].length > COMMENT_MAX ? { key: 'validation.tooLong', params: { max: COMMENT_MAX } } : undefined,
+    });
+    return body;
+  }
+
+  /** A comment the viewer may see (through its post), with that post. */
+  async function visibleComment(viewer: Viewer | null, id: number) {
+    const comment = await findComment(db, id);
+    if (!comment) throw new NotFoundError('comment');
+    const { row: post, rel } = await posts.visiblePost(viewer, comment.post_id);
+    return { comment, post, rel };
+  }
+
+  return {
+    /** One page of top-level comments (oldest first) with all their replies. */
+    async list(viewer: Viewer | null, postId: number, cursor: string | undefined) {
+      const { row: post, rel } = await posts.visiblePost(viewer, postId);
+      const top = toPageAsc(await listTopComments(db, post.id, COMMENTS_PAGE + 1, decodeCursor(cursor)), COMMENTS_PAGE);
+      const replies = await listReplies(db, top.items.map((c) => c.id));
+      const liked = isActive(viewer) ? await likedCommentIds(db, viewer.id, [...top.items, ...replies].map((c) => c.id)) : new Set<number>();
+      const interact = canInteractWithPost(viewer, post, rel);
+      const item = (row: CommentRow, children: CommentItem[]): CommentItem => ({
+        row,
+        liked: liked.has(row.id),
+        can: { edit: canEditComment(viewer, row), delete: canDeleteComment(viewer, row, post), reply: interact, like: interact },
+        replies: children,
+      });
+      return {
+        items: top.items.map((c) => item(c, replies.filter((r) => r.parent_id === c.id).map((r) => item(r, [])))),
+        next: top.next,
+      };
+    },
+
+    async create(viewer: Viewer | null, postId: number, input: { body?: string; parentId?: number }): Promise<Comment> {
+      const { row: post, rel } = await posts.visiblePost(viewer, postId);
+      if (!canInteractWithPost(viewer, post, rel)) throw new NotFoundError('post');
+      let parentId: number | null = null;
+      if (input.parentId !== undefined) {
+        const parent = await findComment(db, input.parentId);
+        if (!parent || parent.post_id !== post.id) throw new NotFoundError('comment');
+        parentId = parent.parent_id ?? parent.id;
+      }
+      const body = checkBody(input.body);
+      const rendered = await renderText(db, body, 'body');
+      return db.transaction().execute(async (trx) => {
+        const comment = await insertComment(trx, { postId: post.id, parentId, authorId: viewer.id, body, bodyHtml: rendered.html });
+        await adjustPostCounter(trx, post.id, 'comment_count', 1);
+        const notify = [];
+        for (const userId of rendered.mentionIds) {
+          if (userId === viewer.id) continue;
+          const r = { followsAuthor: await followsUser(trx, userId, post.author_id), mentioned: await isMentioned(trx, post.id, userId) };
+          if (canViewPost({ id: userId, role: 'member', status: 'active' }, post, r)) {
+            notify.push({ userId, kind: 'mention_comment' as const, actorId: viewer.id, postId: post.id, commentId: comment.id });
+          }
+        }
+        await insertNotifications(trx, notify);
+        return comment;
+      });
+    },
+
+    async get(viewer: Viewer | null, id: number) {
+      const { comment, post } = await visibleComment(viewer, id);
+      if (!canEditComment(viewer, comment)) throw new NotFoundError('comment');
+      return { comment, post };
+    },
+
+    async edit(viewer: Viewer | null, id: number, input: { body?: string }): Promise<Comment> {
+      const { comment } = await visibleComment(viewer, id);
+      if (!canEditComment(viewer, comment)) throw new NotFoundError('comment');
+      const body = checkBody(input.body);
+      const rendered = await renderText(db, body, 'body');
+      await updateComment(db, comment.id, body, rendered.html, now());
+      return comment;
+    },
+
+    async remove(viewer: Viewer | null, id: number): Promise<Comment> {
+      const { comment, post } = await visibleComment(viewer, id);
+      if (!canDeleteComment(viewer, comment, post)) throw new NotFoundError('comment');
+      await db.transaction().execute(async (trx) => {
+        const gone = await deleteCommentTree(trx, comment.id);
+        if (gone) await adjustPostCounter(trx, comment.post_id, 'comment_count', -gone);
+      });
+      return comment;
+    },
+
+    async setLike(viewer: Viewer | null, id: number, like: boolean): Promise<Comment> {
+      const { comment, post, rel } = await visibleComment(viewer, id);
+      if (!canInteractWithPost(viewer, post, rel)) throw new NotFoundError('comment');
+      await db.transaction().execute((trx) => (like ? addCommentLike(trx, comment.id, viewer.id) : removeCommentLike(trx, comment.id, viewer.id)));
+      return comment;
+    },
+
+    async likers(viewer: Viewer | null, id: number, cursor: string | undefined) {
+      const { comment } = await visibleComment(viewer, id);
+      const rows = await listLikers(db, 'comment_likes', comment.id, 51, decodeCursor(cursor));
+      return { comment, page: toPage(rows, 50) };
+    },
+  };
+}
+
+/** Oldest-first pages: the cursor is the last item shown. */
+function toPageAsc<T extends { created_at: Date; id: number }>(rows: T[], limit: number) {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, next: rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : undefined };
+}
