@@ -208,10 +208,6 @@ export async function listLikers(
   return q.orderBy('l.created_at', 'desc').orderBy('l.user_id', 'desc').limit(limit).execute();
 }
 
-export async function followsUser(db: Executor, followerId: number, followeeId: number): Promise<boolean> {
-  return !!(await db.selectFrom('follows').select('follower_id').where('follower_id', '=', followerId).where('followee_id', '=', followeeId).executeTakeFirst());
-}
-
 /** Of these authors, the ones the viewer follows (one query for a whole page of posts). */
 export async function followedAmong(db: Executor, followerId: number, authorIds: number[]): Promise<Set<number>> {
   if (!authorIds.length) return new Set();

@@ -16,13 +16,12 @@ import {
   updateComment,
   type CommentRow,
 } from '../repos/comments.ts';
-import { adjustPostCounter, followsUser, isMentioned, listLikers } from '../repos/posts.ts';
-import { insertNotifications } from '../repos/notifications.ts';
-import { canDeleteComment, canEditComment, canInteractWithPost, canViewPost, isActive } from '../policies/index.ts';
+import { adjustPostCounter, listLikers } from '../repos/posts.ts';
+import { canDeleteComment, canEditComment, canInteractWithPost, isActive } from '../policies/index.ts';
 import type { Comment } from '../db/schema.ts';
 import type { ServiceDeps, Viewer } from './context.ts';
 import type { PostService } from './post-service.ts';
-import { cleanBody, renderText } from './post-service.ts';
+import { cleanBody, notifyMentions, renderText } from './post-service.ts';
 import { assertValid } from './validation.ts';
 
 export const COMMENT_MAX = 2000;
@@ -89,15 +88,7 @@ export function createCommentService(deps: ServiceDeps & { posts: PostService })
       return db.transaction().execute(async (trx) => {
         const comment = await insertComment(trx, { postId: post.id, parentId, authorId: viewer.id, body, bodyHtml: rendered.html });
         await adjustPostCounter(trx, post.id, 'comment_count', 1);
-        const notify = [];
-        for (const userId of rendered.mentionIds) {
-          if (userId === viewer.id) continue;
-          const r = { followsAuthor: await followsUser(trx, userId, post.author_id), mentioned: await isMentioned(trx, post.id, userId) };
-          if (canViewPost({ id: userId, role: 'member', status: 'active' }, post, r)) {
-            notify.push({ userId, kind: 'mention_comment' as const, actorId: viewer.id, postId: post.id, commentId: comment.id });
-          }
-        }
-        await insertNotifications(trx, notify);
+        await notifyMentions(trx, post, rendered.mentionIds, viewer.id, comment.id);
         return comment;
       });
     },

@@ -21,7 +21,6 @@ import {
   findPostsByIds,
   findWallPolicy,
   followedAmong,
-  followsUser,
   insertPhotos,
   insertPost,
   isMentioned,
@@ -41,6 +40,7 @@ import {
 } from '../repos/posts.ts';
 import { findUserByHandle, findUserById } from '../repos/users.ts';
 import { insertNotifications } from '../repos/notifications.ts';
+import { isFollowing } from '../repos/follows.ts';
 import {
   canDeletePost,
   canEditPost,
@@ -112,6 +112,31 @@ export async function renderText(db: Executor, body: string, field: string) {
   return { html: result.html, mentionIds: ids, tags: result.tags };
 }
 
+/**
+ * Notifies the members a text mentions, among those who may read the post: a mention is never
+ * the way to learn that a hidden post exists. A mention in a comment does not widen who may
+ * read a "mentioned people" post.
+ */
+export async function notifyMentions(
+  executor: Executor,
+  post: { id: number; author_id: number; wall_owner_id: number; visibility: Visibility },
+  userIds: number[],
+  actorId: number,
+  commentId?: number,
+): Promise<void> {
+  const rows = [];
+  for (const userId of userIds) {
+    if (userId === actorId) continue;
+    const rel = {
+      followsAuthor: await isFollowing(executor, userId, post.author_id),
+      mentioned: commentId === undefined ? true : await isMentioned(executor, post.id, userId),
+    };
+    if (!canViewPost({ id: userId, role: 'member', status: 'active' }, post, rel)) continue;
+    rows.push({ userId, kind: commentId === undefined ? ('mention_post' as const) : ('mention_comment' as const), actorId, postId: post.id, commentId: commentId ?? null });
+  }
+  await insertNotifications(executor, rows);
+}
+
 export function createPostService(deps: ServiceDeps & { media?: MediaStore }) {
   const { db } = deps;
   const now = () => deps.now?.() ?? new Date();
@@ -119,7 +144,7 @@ export function createPostService(deps: ServiceDeps & { media?: MediaStore }) {
 
   async function relationTo(viewer: Viewer | null, post: { id: number; author_id: number }): Promise<PostRelation> {
     if (!isActive(viewer)) return { followsAuthor: false, mentioned: false };
-    const [followsAuthor, mentioned] = await Promise.all([followsUser(db, viewer.id, post.author_id), isMentioned(db, post.id, viewer.id)]);
+    const [followsAuthor, mentioned] = await Promise.all([isFollowing(db, viewer.id, post.author_id), isMentioned(db, post.id, viewer.id)]);
     return { followsAuthor, mentioned };
   }
 
@@ -188,18 +213,6 @@ export function createPostService(deps: ServiceDeps & { media?: MediaStore }) {
     return { body, visibility: visibility as Visibility };
   }
 
-  async function notifyMentions(executor: Executor, post: { id: number; author_id: number; wall_owner_id: number; visibility: Visibility }, userIds: number[], actorId: number, commentId?: number) {
-    const rows = [];
-    for (const userId of userIds) {
-      if (userId === actorId) continue;
-      // Only people who may read the post hear about it.
-      const rel = { followsAuthor: await followsUser(executor, userId, post.author_id), mentioned: true };
-      if (!canViewPost({ id: userId, role: 'member', status: 'active' }, post, rel)) continue;
-      rows.push({ userId, kind: commentId ? ('mention_comment' as const) : ('mention_post' as const), actorId, postId: post.id, commentId: commentId ?? null });
-    }
-    await insertNotifications(executor, rows);
-  }
-
   return {
     /** The member whose wall this is (active accounts only). */
     async wallOwner(handle: string): Promise<{ id: number; handle: string; displayName: string }> {
@@ -233,7 +246,7 @@ export function createPostService(deps: ServiceDeps & { media?: MediaStore }) {
       if (!isActive(viewer)) return false;
       const wallPolicy = await findWallPolicy(db, ownerId);
       if (!wallPolicy) return false;
-      const ownerFollowsViewer = viewer.id !== ownerId && wallPolicy === 'following' ? await followsUser(db, ownerId, viewer.id) : false;
+      const ownerFollowsViewer = viewer.id !== ownerId && wallPolicy === 'following' ? await isFollowing(db, ownerId, viewer.id) : false;
       return canPostOnWall(viewer, { id: ownerId, wall_policy: wallPolicy }, ownerFollowsViewer);
     },
 
