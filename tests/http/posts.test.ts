@@ -169,6 +169,25 @@ describe('comments, likes, shares', () => {
     expect((await row(id)).like_count).toBe(30);
   });
 
+  it('keeps the share count exact under 12 simultaneous shares', async () => {
+    const res = await publish(aliceC, 'Alice', { body: 'À faire circuler', visibility: 'members' });
+    const id = postIdFrom(res.headers.location!);
+    const people = await Promise.all(Array.from({ length: 12 }, (_, i) => createUser(t.db, { handle: `sharer_${i}` })));
+    const clients = await Promise.all(
+      people.map(async (p) => {
+        const c = t.client();
+        await c.login(p.handle);
+        return c;
+      }),
+    );
+    const tokens = await Promise.all(clients.map((c) => c.csrf('/')));
+    const results = await Promise.all(clients.map((c, i) => c.submit(`/posts/${id}/share`, { body: '', visibility: 'members' }, { csrf: tokens[i]! })));
+    expect(results.map((r) => r.status)).toEqual(Array(12).fill(303));
+    expect((await row(id)).share_count).toBe(12);
+    const shares = await t.db.selectFrom('posts').select('id').where('shared_post_id', '=', id).execute();
+    expect(shares).toHaveLength(12);
+  });
+
   it('shares a public post with a comment, counting shares on the original', async () => {
     const res = await publish(aliceC, 'Alice', { body: 'Collecte de vêtements', visibility: 'public' });
     const id = postIdFrom(res.headers.location!);
