@@ -34,9 +34,44 @@ const fixed = new Map<Locale, TFunction>(LOCALES.map((l) => [l, instance.getFixe
 
 export type Translate = (key: string, params?: Record<string, unknown>) => string;
 
+// A page asks for hundreds of strings and i18next takes a few microseconds each: results are
+// remembered per locale. The catalogs never change while the process runs, so this is exact;
+// calls whose parameters are not plain strings or numbers are not cached, and the cache is
+// emptied when it grows past a bound (user text as a parameter would otherwise grow it).
+const CACHE_MAX = 50_000;
+const caches = new Map<Locale, Map<string, string>>(LOCALES.map((l) => [l, new Map()]));
+const translators = new Map<Locale, Translate>(
+  LOCALES.map((locale) => {
+    const t = fixed.get(locale)!;
+    const cache = caches.get(locale)!;
+    const translate: Translate = (key, params) => {
+      let cacheKey: string | undefined = key;
+      if (params) {
+        for (const [k, v] of Object.entries(params)) {
+          if (typeof v !== 'string' && typeof v !== 'number') {
+            cacheKey = undefined;
+            break;
+          }
+          cacheKey += `\u0000${k}\u0001${v}`;
+        }
+      }
+      if (cacheKey !== undefined) {
+        const hit = cache.get(cacheKey);
+        if (hit !== undefined) return hit;
+      }
+      const value = t(key, params ?? {}) as string;
+      if (cacheKey !== undefined) {
+        if (cache.size >= CACHE_MAX) cache.clear();
+        cache.set(cacheKey, value);
+      }
+      return value;
+    };
+    return [locale, translate];
+  }),
+);
+
 export function translator(locale: Locale): Translate {
-  const t = fixed.get(locale)!;
-  return (key, params) => t(key, params ?? {}) as string;
+  return translators.get(locale)!;
 }
 
 export function isLocale(value: unknown): value is Locale {

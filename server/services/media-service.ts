@@ -301,9 +301,21 @@ export function initialsSvg(rawInitials: string, hue: number): string {
   );
 }
 
+// Pages show dozens of avatars and splitting names into graphemes is not free: the addresses
+// are remembered (bounded; the cache is simply emptied when full).
+const initialsUrls = new Map<string, string>();
+const INITIALS_CACHE_MAX = 20_000;
+
 /** The address of the generated initials of a member. */
 export function initialsUrl(user: { handle: string; displayName: string }): string {
-  return `/media/initials/${encodeURIComponent(initialsOf(user.displayName, user.handle))}/${hueOf(user.handle)}.svg`;
+  const cacheKey = `${user.handle}\u0000${user.displayName}`;
+  let url = initialsUrls.get(cacheKey);
+  if (url === undefined) {
+    url = `/media/initials/${encodeURIComponent(initialsOf(user.displayName, user.handle))}/${hueOf(user.handle)}.svg`;
+    if (initialsUrls.size >= INITIALS_CACHE_MAX) initialsUrls.clear();
+    initialsUrls.set(cacheKey, url);
+  }
+  return url;
 }
 
 /** Avatar addresses at 48, 128 and 400 px, or the generated initials for all three. */
