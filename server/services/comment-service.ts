@@ -22,7 +22,7 @@ import type { Comment } from '../db/schema.ts';
 import type { ServiceDeps, Viewer } from './context.ts';
 import type { PostService } from './post-service.ts';
 import { cleanBody, notifyMentions, renderText } from './post-service.ts';
-import { assertValid } from './validation.ts';
+import { assertValid, checkText } from './validation.ts';
 
 export const COMMENT_MAX = 2000;
 export const COMMENTS_PAGE = 50;
@@ -41,7 +41,7 @@ export function createCommentService(deps: ServiceDeps & { posts: PostService })
   function checkBody(raw: string | undefined): string {
     const body = cleanBody(raw);
     assertValid({
-      body: body === '' ? { key: 'posts.errors.emptyComment' } : [...body].length > COMMENT_MAX ? { key: 'validation.tooLong', params: { max: COMMENT_MAX } } : undefined,
+      body: body === '' ? { key: 'posts.errors.emptyComment' } : checkText(body, { max: COMMENT_MAX, multiline: true }),
     });
     return body;
   }

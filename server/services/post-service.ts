@@ -54,7 +54,7 @@ import {
 } from '../policies/index.ts';
 import type { RequestMeta, ServiceDeps, UploadedFile, Viewer } from './context.ts';
 import { mentionCandidates, normaliseTag, renderMarkdown } from './markdown.ts';
-import { assertValid } from './validation.ts';
+import { assertValid, checkText } from './validation.ts';
 
 export const POST_MAX = 5000;
 export const ALT_MAX = 300;
@@ -200,12 +200,9 @@ export function createPostService(deps: ServiceDeps & { media?: MediaStore }) {
   function checkPost(input: PostInput, opts: { allowEmpty: boolean }): { body: string; visibility: Visibility } {
     const body = cleanBody(input.body);
     const visibility = input.visibility ?? '';
+    // checkText also refuses control and bidi-override characters (a NUL would not even store).
     const bodyError: FieldError | undefined =
-      body === '' && !opts.allowEmpty
-        ? { key: 'posts.errors.empty' }
-        : [...body].length > POST_MAX
-          ? { key: 'validation.tooLong', params: { max: POST_MAX } }
-          : undefined;
+      body === '' && !opts.allowEmpty ? { key: 'posts.errors.empty' } : checkText(body, { max: POST_MAX, multiline: true });
     assertValid({
       body: bodyError,
       visibility: (VISIBILITIES as readonly string[]).includes(visibility) ? undefined : { key: 'validation.choice' },
@@ -257,7 +254,7 @@ export function createPostService(deps: ServiceDeps & { media?: MediaStore }) {
       if (!(await this.canWriteOn(viewer, ownerId))) throw new ValidationError({ form: { key: 'posts.errors.wallClosed' } });
       const { body, visibility } = checkPost(input, { allowEmpty: photos.length > 0 });
       if (photos.length > MAX_PHOTOS) throw new ValidationError({ photos: { key: 'posts.errors.tooManyPhotos', params: { max: MAX_PHOTOS } } });
-      assertValid(Object.fromEntries(photos.map((p) => [`alt${p.field.replace(/\D/g, '')}`, [...p.alt].length > ALT_MAX ? { key: 'validation.tooLong', params: { max: ALT_MAX } } : undefined])));
+      assertValid(Object.fromEntries(photos.map((p) => [`alt${p.field.replace(/\D/g, '')}`, checkText(p.alt.normalize('NFC').trim(), { max: ALT_MAX })])));
       const rendered = await renderText(db, body, 'body');
 
       const stored: PhotoItem[] = [];

@@ -66,6 +66,18 @@ describe('writing posts', () => {
     expect(vis.status).toBe(422);
     const long = await publish(aliceC, 'Alice', { body: 'x'.repeat(5001), visibility: 'public' });
     expect(long.status).toBe(422);
+    const nul = await publish(aliceC, 'Alice', { body: 'avant\u0000après', visibility: 'public' });
+    expect(nul.status).toBe(422);
+    expect(nul.text).toContain('caractères invisibles');
+    const bidi = await publish(aliceC, 'Alice', { body: 'abc\u202Edef', visibility: 'public' });
+    expect(bidi.status).toBe(422);
+    const post = await publish(aliceC, 'Alice', { body: 'ok', visibility: 'public' });
+    const id = postIdFrom(post.headers.location!);
+    const nulComment = await bobC.submit(`/posts/${id}/comments`, { body: 'a\u0000b' }, { from: `/posts/${id}` });
+    expect(nulComment.status).toBe(422);
+    const nulEdit = await aliceC.submit(`/posts/${id}/edit`, { body: 'a\u0000b', visibility: 'public' }, { from: `/posts/${id}/edit` });
+    expect(nulEdit.status).toBe(422);
+    await aliceC.submit(`/posts/${id}/delete`, {}, { from: `/posts/${id}` });
     expect((await t.db.selectFrom('posts').select('id').execute()).length).toBe(before);
   });
 
