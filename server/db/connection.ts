@@ -3,7 +3,8 @@
 // (ids stay far below 2^53), so code never juggles strings for ids and counts.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { createHash } from 'node:crypto';
+import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -67,6 +68,45 @@ export interface PostgresOptions {
   /** every connection uses this schema first (tests isolate each file in its own schema) */
   schema?: string;
   max?: number;
+  /** name statements so Postgres plans them once per connection (default true) */
+  preparedStatements?: boolean;
+}
+
+// Postgres spends more time planning these short queries than running them. Each distinct SQL
+// text gets a named prepared statement (per connection, as pg does it), so it is planned once
+// and then reused: measured 3–10× less Postgres CPU per statement on the page queries. Texts
+// whose shape varies with the data (`in (…)` lists) and transaction control stay unnamed, and
+// the number of names is capped so the server-side statement cache stays bounded.
+// (Not for PgBouncer in transaction-pooling mode, which does not keep prepared statements.)
+const MAX_NAMED_STATEMENTS = 500;
+const statementNames = new Map<string, string>();
+
+function statementName(text: string): string | undefined {
+  const known = statementNames.get(text);
+  if (known !== undefined) return known;
+  if (statementNames.size >= MAX_NAMED_STATEMENTS) return undefined;
+  if (/ in \(\$/i.test(text) || /^\s*(begin|commit|rollback|start transaction|savepoint|release|set |create |alter |drop )/i.test(text)) return undefined;
+  const name = `k${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+  statementNames.set(text, name);
+  return name;
+}
+
+function withNamedStatements(pool: pg.Pool): PostgresPool {
+  return {
+    async connect() {
+      const client = await pool.connect();
+      return {
+        query: ((text: string | object, values?: unknown[]) => {
+          // Kysely passes (sql, parameters); anything else (a cursor) goes through untouched.
+          if (typeof text !== 'string') return client.query(text as never);
+          const name = statementName(text);
+          return name ? client.query({ name, text, values: values ?? [] }) : client.query(text, values);
+        }) as unknown as PostgresPoolClient['query'],
+        release: (err?: Error) => client.release(err),
+      };
+    },
+    end: () => pool.end(),
+  };
 }
 
 export function openPostgres(url: string, options: PostgresOptions = {}): DatabaseHandle {
@@ -81,7 +121,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: options.preparedStatements === false ? pool : withNamedStatements(pool) }) });
   return {
     db,
     kind: 'postgres',
