@@ -33,6 +33,8 @@ export interface Config {
   };
   /** Failed logins on one account before delays start; each further failure doubles the delay. */
   loginFailuresBeforeDelay: number;
+  /** How long a page seen by visitors without an account may be served again; 0 turns it off. */
+  pageCacheSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -125,6 +127,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       passwordChange: { max: int(env, 'RATE_LIMIT_PASSWORD_PER_HOUR', 10, 1, 100_000), windowMs: 60 * minute },
     },
     loginFailuresBeforeDelay: int(env, 'LOGIN_FAILURES_BEFORE_DELAY', 5, 1, 1000),
+    pageCacheSeconds: int(env, 'PAGE_CACHE_SECONDS', nodeEnv === 'test' ? 0 : 3, 0, 300),
   };
   return { ...config, ...overrides };
 }

@@ -30,6 +30,8 @@ declare module 'fastify' {
     allowInactive?: boolean;
     /** no session lookup (static files, health) */
     anonymousOnly?: boolean;
+    /** the page a visitor without an account sees is the same for all of them: it may be cached briefly */
+    anonymousPageCache?: boolean;
   }
 }
 

@@ -1,5 +1,6 @@
 // Per-request context: who is asking (session cookie), in which language, and how pages are
 // rendered with the layout's common data. Routes only add their own data to reply.page().
+import { randomBytes } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config, Locale } from '../config.ts';
@@ -21,6 +22,34 @@ export function sessionCookieName(config: Config): string {
 export default fp(async function web(app, opts: { config: Config; renderer: Renderer; services: Services }) {
   const { config, renderer, services } = opts;
   const cookieName = sessionCookieName(config);
+
+  // Micro-cache of the pages visitors without an account see (walls, posts, tags): the same for
+  // all of them, so for a few seconds they are served again without touching the database.
+  // The CSRF token of the layout's forms is per visitor: the cached HTML holds a slot that is
+  // filled for each response. Any state-changing request on this instance empties the cache, so
+  // what someone just did shows at once here; other instances catch up within the TTL.
+  const pageCache = new Map<string, { html: string; expires: number }>();
+  const PAGE_CACHE_MAX = 2000;
+  const CSRF_SLOT = `csrf-slot-${randomBytes(12).toString('hex')}`;
+  const cacheKey = (request: FastifyRequest) => `${request.locale}\u0000${request.url}`;
+  const cacheable = (request: FastifyRequest) =>
+    config.pageCacheSeconds > 0 && request.method === 'GET' && !request.viewer && !!request.routeOptions.config?.anonymousPageCache;
+
+  app.addHook('onResponse', async (request) => {
+    if (pageCache.size > 0 && request.method !== 'GET' && request.method !== 'HEAD') pageCache.clear();
+  });
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (!cacheable(request)) return;
+    const hit = pageCache.get(cacheKey(request));
+    if (!hit) return;
+    if (hit.expires < Date.now()) {
+      pageCache.delete(cacheKey(request));
+      return;
+    }
+    reply.header('x-page-cache', 'hit');
+    return reply.code(200).type('text/html; charset=utf-8').send(hit.html.replaceAll(CSRF_SLOT, reply.generateCsrf()));
+  });
 
   app.decorateRequest('viewer', null);
   app.decorateRequest('locale', config.defaultLocale);
@@ -71,19 +100,25 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
     // The error page must render even when the database does not answer.
     const settings = await services.settings.getCached().catch(() => FALLBACK_SETTINGS);
     const unreadCount = request.viewer?.status === 'active' ? await services.notifications.unread(request.viewer).catch(() => 0) : 0;
+    const store = cacheable(request) && (options.status ?? 200) === 200;
     const context = {
       unreadCount,
       ...presentLayout({
         request: { url: request.url, locale: request.locale, query: request.query },
         viewer: request.viewer,
         settings,
-        csrfToken: this.generateCsrf(),
+        csrfToken: store ? CSRF_SLOT : this.generateCsrf(),
         t: request.t,
         title: options.title,
       }),
       ...data,
     };
-    const html = renderer.page(template, context);
+    let html = renderer.page(template, context);
+    if (store) {
+      if (pageCache.size >= PAGE_CACHE_MAX) pageCache.clear();
+      pageCache.set(cacheKey(request), { html, expires: Date.now() + config.pageCacheSeconds * 1000 });
+      html = html.replaceAll(CSRF_SLOT, this.generateCsrf());
+    }
     return this.code(options.status ?? this.statusCode ?? 200).type('text/html; charset=utf-8').send(html);
   });
 });

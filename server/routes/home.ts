@@ -7,7 +7,7 @@ import { safeNext } from './helpers.ts';
 import { isLocale } from '../i18n/index.ts';
 
 export async function homeRoutes(app: FastifyInstance, { config }: { config: Config }) {
-  app.get('/', { schema: { querystring: noticeQuery } }, async (request, reply) => {
+  app.get('/', { schema: { querystring: noticeQuery }, config: { anonymousPageCache: true } }, async (request, reply) => {
     return reply.page('home', {}, { title: request.t('home.title') });
   });
 

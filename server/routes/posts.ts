@@ -62,8 +62,8 @@ export async function postsRoutes(app: FastifyInstance) {
 
   async function renderPost(request: FastifyRequest, reply: FastifyReply, postId: number, commentForm?: { error: ValidationError; parentId?: number }) {
     const query = request.query as { after?: string; reply?: string };
-    const item = await posts.get(request.viewer, postId);
-    const list = await comments.list(request.viewer, postId, query.after);
+    const { item, row, rel } = await posts.getWithRelation(request.viewer, postId);
+    const list = await comments.list(request.viewer, postId, query.after, { row, rel });
     const form = commentForm ? presentForm(request.body, commentForm.error, request.t) : emptyForm();
     const replyTo = commentForm?.parentId ?? (query.reply ? Number(query.reply) : undefined);
     return reply.page(
@@ -80,7 +80,7 @@ export async function postsRoutes(app: FastifyInstance) {
     );
   }
 
-  app.get('/posts/:id', { schema: { params: idParams, querystring: pageQuery } }, async (request, reply) => renderPost(request, reply, id(request)));
+  app.get('/posts/:id', { schema: { params: idParams, querystring: pageQuery }, config: { anonymousPageCache: true } }, async (request, reply) => renderPost(request, reply, id(request)));
 
   app.post(
     '/posts/:id/comments',
@@ -215,7 +215,7 @@ export async function postsRoutes(app: FastifyInstance) {
 
   app.get(
     '/tags/:tag',
-    { schema: { params: Type.Object({ tag: Type.String({ maxLength: 200 }) }, { additionalProperties: false }), querystring: pageQuery } },
+    { schema: { params: Type.Object({ tag: Type.String({ maxLength: 200 }) }, { additionalProperties: false }), querystring: pageQuery }, config: { anonymousPageCache: true } },
     async (request, reply) => {
       const { tag, page } = await posts.listTag(request.viewer, (request.params as { tag: string }).tag, (request.query as { before?: string }).before);
       return reply.page('posts/tag', { tag, tagPath: encodeURIComponent(tag), posts: presentPosts(page, request.t) }, { title: `#${tag}` });

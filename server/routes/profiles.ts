@@ -76,7 +76,7 @@ export async function profilesRoutes(app: FastifyInstance) {
 
   // ---- the profile page and following ----
 
-  app.get('/@:handle', { schema: { params: handleParams, querystring: cursorQuery } }, async (request, reply) => {
+  app.get('/@:handle', { schema: { params: handleParams, querystring: cursorQuery }, config: { anonymousPageCache: true } }, async (request, reply) => {
     const { handle } = request.params as { handle: string };
     return renderProfilePage(app, request, reply, handle, { before: (request.query as { before?: string }).before });
   });

@@ -16,8 +16,8 @@ import {
   updateComment,
   type CommentRow,
 } from '../repos/comments.ts';
-import { adjustPostCounter, listLikers } from '../repos/posts.ts';
-import { canDeleteComment, canEditComment, canInteractWithPost, isActive } from '../policies/index.ts';
+import { adjustPostCounter, listLikers, type PostRow } from '../repos/posts.ts';
+import { canDeleteComment, canEditComment, canInteractWithPost, isActive, type PostRelation } from '../policies/index.ts';
 import type { Comment } from '../db/schema.ts';
 import type { ServiceDeps, Viewer } from './context.ts';
 import type { PostService } from './post-service.ts';
@@ -56,8 +56,8 @@ export function createCommentService(deps: ServiceDeps & { posts: PostService })
 
   return {
     /** One page of top-level comments (oldest first) with all their replies. */
-    async list(viewer: Viewer | null, postId: number, cursor: string | undefined) {
-      const { row: post, rel } = await posts.visiblePost(viewer, postId);
+    async list(viewer: Viewer | null, postId: number, cursor: string | undefined, loaded?: { row: PostRow; rel: PostRelation }) {
+      const { row: post, rel } = loaded && loaded.row.id === postId ? loaded : await posts.visiblePost(viewer, postId);
       const top = toPageAsc(await listTopComments(db, post.id, COMMENTS_PAGE + 1, decodeCursor(cursor)), COMMENTS_PAGE);
       const replies = await listReplies(db, top.items.map((c) => c.id));
       const liked = isActive(viewer) ? await likedCommentIds(db, viewer.id, [...top.items, ...replies].map((c) => c.id)) : new Set<number>();

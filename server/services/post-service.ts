@@ -158,14 +158,24 @@ export function createPostService(deps: ServiceDeps & { media?: MediaStore }) {
   }
 
   /** Flags, photos, likes and shared originals for a page of posts, in a fixed number of queries. */
-  async function decorate(viewer: Viewer | null, rows: PostRow[]): Promise<PostItem[]> {
+  // `known`: the relation of a single post already computed by visiblePost (saves two queries).
+  async function decorate(viewer: Viewer | null, rows: PostRow[], known?: PostRelation): Promise<PostItem[]> {
     const originalIds = [...new Set(rows.map((r) => r.shared_post_id).filter((id): id is number => id !== null))];
     const originals = await findPostsByIds(db, originalIds);
     const all = [...rows, ...originals];
     const vid = activeId(viewer);
+    const reuse = known && rows.length === 1 && originals.length === 0 ? { row: rows[0]!, rel: known } : undefined;
     const [followed, mentioned, liked, photos] = await Promise.all([
-      vid ? followedAmong(db, vid, [...new Set(all.map((r) => r.author_id))]) : Promise.resolve(new Set<number>()),
-      vid ? mentionedAmong(db, vid, all.map((r) => r.id)) : Promise.resolve(new Set<number>()),
+      reuse
+        ? Promise.resolve(new Set(reuse.rel.followsAuthor ? [reuse.row.author_id] : []))
+        : vid
+          ? followedAmong(db, vid, [...new Set(all.map((r) => r.author_id))])
+          : Promise.resolve(new Set<number>()),
+      reuse
+        ? Promise.resolve(new Set(reuse.rel.mentioned ? [reuse.row.id] : []))
+        : vid
+          ? mentionedAmong(db, vid, all.map((r) => r.id))
+          : Promise.resolve(new Set<number>()),
       vid ? likedPostIds(db, vid, all.map((r) => r.id)) : Promise.resolve(new Set<number>()),
       listPhotos(db, all.map((r) => r.id)),
     ]);
@@ -234,8 +244,13 @@ export function createPostService(deps: ServiceDeps & { media?: MediaStore }) {
     },
 
     async get(viewer: Viewer | null, id: number): Promise<PostItem> {
-      const { row } = await visiblePost(viewer, id);
-      return (await decorate(viewer, [row]))[0]!;
+      return (await this.getWithRelation(viewer, id)).item;
+    },
+
+    /** The post page: the post, and what its comments need to know about it. */
+    async getWithRelation(viewer: Viewer | null, id: number): Promise<{ item: PostItem; row: PostRow; rel: PostRelation }> {
+      const { row, rel } = await visiblePost(viewer, id);
+      return { item: (await decorate(viewer, [row], rel))[0]!, row, rel };
     },
 
     /** Whether the viewer may write on this member's wall (the composer is shown only then). */
