@@ -32,38 +32,49 @@
 //   BENCH_QUIET_WAIT   seconds to wait at most for other work on the machine to stop (default 180)
 //
 // The product target: each page at least 15 % of the select-1 route's requests per second.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { readFileSync, readdirSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { generateToken, hashToken } from '../server/services/tokens.ts';
+import {
+  HOST,
+  RESULTS_DIR,
+  ROOT,
+  SESSION_COOKIE,
+  announceMeasuring,
+  autocannonVersion,
+  baselineEnv,
+  children,
+  cleanupOnExit,
+  describeCommit,
+  fail,
+  fileStamp,
+  freePort,
+  gitState,
+  intEnv,
+  isRunning,
+  loadFigures,
+  loadRun,
+  machineInfo,
+  markdownTable,
+  ms,
+  runAndExit,
+  serverEnv,
+  sleep,
+  startChild,
+  textTable,
+  waitForOk,
+  warmUp,
+  type Child,
+  type LoadFigures,
+} from './lib.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const MANIFEST_PATH = path.join(RESULTS_DIR, 'seed-manifest.json');
-const HOST = '127.0.0.1';
-const SESSION_COOKIE = 'entraide_session'; // without an https PUBLIC_URL (removed from the child's env)
 const CSRF_COOKIE = 'entraide_csrf';
 const TARGET_SHARE = 0.15;
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
-}
-
-function intEnv(key: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[key]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) fail(`${key} must be a whole number between ${min} and ${max} (got "${raw}")`);
-  return n;
-}
 
 const settings = {
   durationS: intEnv('BENCH_DURATION', 10, 1, 600),
@@ -93,89 +104,6 @@ interface Manifest {
   fullWalls: { id: number; handle: string; displayName: string; posts: number; publicPosts: number; followers: number; note: string }[];
   showcasePosts: { id: number; wallHandle: string; authorHandle: string; comments: number; topLevel: number; replies: number; likes: number }[];
   durationS: number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Child processes (same discipline as bench/pages.ts: stopped by pid, SIGKILL after 15 s)
-
-interface Child {
-  name: string;
-  proc: ChildProcess;
-  output: string[];
-  exited: Promise<void>;
-}
-
-const children: Child[] = [];
-
-function startChild(name: string, args: string[], env: NodeJS.ProcessEnv): Child {
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  const keep = (chunk: Buffer) => {
-    for (const line of String(chunk).split('\n')) {
-      if (line.trim() === '') continue;
-      output.push(line);
-      if (output.length > 50) output.shift();
-    }
-  };
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) resolve();
-    else proc.once('exit', () => resolve());
-  });
-  const child = { name, proc, output, exited };
-  children.push(child);
-  return child;
-}
-
-const isRunning = (child: Child) => child.proc.exitCode === null && child.proc.signalCode === null;
-
-async function stopChild(child: Child): Promise<void> {
-  if (!isRunning(child) || child.proc.pid === undefined) return;
-  child.proc.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = await Promise.race([
-    child.exited.then(() => false),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), 15_000);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (timedOut && isRunning(child)) {
-    console.error(`${child.name} (pid ${child.proc.pid}) ignored SIGTERM for 15 s; sending SIGKILL`);
-    child.proc.kill('SIGKILL');
-    await child.exited;
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, HOST, () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitForOk(url: string, child: Child, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!isRunning(child)) throw new Error(`${child.name} exited (code ${child.proc.exitCode ?? child.proc.signalCode}) before answering:\n${child.output.join('\n')}`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`${child.name} did not answer 200 on ${url} within ${timeoutMs / 1000} s:\n${child.output.join('\n')}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -280,19 +208,11 @@ interface Target {
   check: (body: string) => string | undefined;
 }
 
-interface Row {
+interface Row extends LoadFigures {
   key: string;
   target: string;
   url: string;
   kind: Target['kind'];
-  requestsPerSec: number;
-  latencyP50Ms: number;
-  latencyP99Ms: number;
-  latencyMeanMs: number;
-  requests: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
   bytesPerRequest: number;
   cpu: { serverPct: number; postgresPct: number; loadgenPct: number; otherPct: number; serverMsPerReq: number; postgresMsPerReq: number };
 }
@@ -311,13 +231,12 @@ async function check(target: Target): Promise<number> {
 }
 
 async function measure(target: Target): Promise<Row> {
-  const base = { url: target.url, connections: settings.connections, headers: target.headers ?? {} };
-  if (settings.warmupS > 0) await autocannon({ ...base, duration: settings.warmupS });
+  await warmUp(target, settings);
   const pid = target.server.proc.pid!;
   const ourPids = children.map((c) => c.proc.pid!).filter(Boolean);
   const before = snapshot(pid, ourPids, dbName);
   const fromUs = Number(process.hrtime.bigint() / 1000n);
-  const r = await autocannon({ ...base, duration: settings.durationS });
+  const r = await loadRun(target, settings);
   if (target.kind === 'page') profileWindows.push([fromUs, Number(process.hrtime.bigint() / 1000n)]);
   const after = snapshot(pid, ourPids, dbName);
   const wallS = (after.at - before.at) / 1000;
@@ -331,14 +250,7 @@ async function measure(target: Target): Promise<Row> {
     target: target.name,
     url: new URL(target.url).pathname,
     kind: target.kind,
-    requestsPerSec: r.requests.average,
-    latencyP50Ms: r.latency.p50,
-    latencyP99Ms: r.latency.p99,
-    latencyMeanMs: r.latency.average,
-    requests: r.requests.total,
-    errors: r.errors,
-    timeouts: r.timeouts,
-    non2xx: r.non2xx,
+    ...loadFigures(r),
     bytesPerRequest: r.requests.total > 0 ? Math.round(r.throughput.total / r.requests.total) : 0,
     cpu: {
       serverPct: pct(after.server - before.server),
@@ -355,7 +267,6 @@ async function measure(target: Target): Promise<Row> {
 // Reporting
 
 const HEADERS = ['Target', 'Req/s', '% of select 1', 'p50 ms', 'p99 ms', 'Errors', 'Non-2xx', 'KiB/resp', 'CPU server', 'CPU postgres', 'CPU loadgen', 'CPU others', 'server ms/req', 'pg ms/req'];
-const ms = (v: number) => (v === 0 ? '<1' : v.toFixed(0));
 
 function cells(rows: Row[], baselineRps: number): string[][] {
   return rows.map((r) => [
@@ -374,31 +285,6 @@ function cells(rows: Row[], baselineRps: number): string[][] {
     r.cpu.serverMsPerReq.toFixed(2),
     r.cpu.postgresMsPerReq.toFixed(2),
   ]);
-}
-
-function textTable(rows: Row[], baselineRps: number): string {
-  const body = cells(rows, baselineRps);
-  const widths = HEADERS.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
-  const line = (row: string[]) => row.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ');
-  return [line(HEADERS), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
-}
-
-function markdownTable(rows: Row[], baselineRps: number): string {
-  const line = (row: string[]) => `| ${row.join(' | ')} |`;
-  return [line(HEADERS), `|${HEADERS.map((_, c) => (c === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...cells(rows, baselineRps).map(line)].join('\n');
-}
-
-function git(args: string[]): string | undefined {
-  const res = spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
-  return res.status === 0 ? res.stdout.trim() : undefined;
-}
-
-function autocannonVersion(): string {
-  try {
-    return (createRequire(import.meta.url)('autocannon/package.json') as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
 }
 
 interface ProfileSummary {
@@ -463,25 +349,13 @@ function summariseProfile(file: string, windows: [number, number][], top = 25): 
 let tmpDir: string | undefined;
 let pool: pg.Pool | undefined;
 let sessionId: string | undefined;
-let cleaning: Promise<void> | undefined;
 
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    await Promise.allSettled(children.map(stopChild));
-    if (pool && sessionId) await pool.query('delete from sessions where id = $1', [sessionId]).catch(() => {});
-    await pool?.end().catch(() => {});
-    pool = undefined;
-    if (tmpDir && !settings.profile) await fs.rm(tmpDir, { recursive: true, force: true });
-  })();
-  return cleaning;
-}
-
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping the servers and removing the session…`);
-    void cleanup().finally(() => process.exit(code));
-  });
-}
+const cleanup = cleanupOnExit('stopping the servers and removing the session…', async () => {
+  if (pool && sessionId) await pool.query('delete from sessions where id = $1', [sessionId]).catch(() => {});
+  await pool?.end().catch(() => {});
+  pool = undefined;
+  if (tmpDir && !settings.profile) await fs.rm(tmpDir, { recursive: true, force: true });
+});
 
 async function main(): Promise<void> {
   const started = new Date();
@@ -513,22 +387,11 @@ async function main(): Promise<void> {
 
   tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'entraide-bench-pages-'));
   const [appPort, dbBasePort, barePort] = [await freePort(), await freePort(), await freePort()];
-  const serverEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    DATA_DIR: path.join(tmpDir, 'data'),
-    PORT: String(appPort),
-    HOST,
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-  };
-  delete serverEnv.PUBLIC_URL;
-  delete serverEnv.TRUST_PROXY;
   const profileDir = path.join(tmpDir, 'profile');
   const appArgs = settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, 'server/main.ts'] : ['server/main.ts'];
-  const app = startChild('entraide server', appArgs, serverEnv);
-  const dbBase = startChild('select-1 baseline', ['bench/baseline-db-server.ts'], { PATH: process.env.PATH, PORT: String(dbBasePort), DATABASE_URL: databaseUrl, NODE_ENV: 'production' });
-  const bare = startChild('bare baseline', ['bench/baseline-server.ts'], { PATH: process.env.PATH, PORT: String(barePort), NODE_ENV: 'production' });
+  const app = startChild('entraide server', appArgs, serverEnv(appPort, path.join(tmpDir, 'data'), databaseUrl));
+  const dbBase = startChild('select-1 baseline', ['bench/baseline-db-server.ts'], baselineEnv(dbBasePort, { DATABASE_URL: databaseUrl }));
+  const bare = startChild('bare baseline', ['bench/baseline-server.ts'], baselineEnv(barePort));
   const appUrl = `http://${HOST}:${appPort}`;
   await Promise.all([waitForOk(`${appUrl}/healthz`, app), waitForOk(`http://${HOST}:${dbBasePort}/`, dbBase), waitForOk(`http://${HOST}:${barePort}/`, bare)]);
   console.log(`Servers ready: entraide pid ${app.proc.pid} on ${appUrl}${settings.profile ? ' (--cpu-prof)' : ''}, select-1 baseline pid ${dbBase.proc.pid}, bare baseline pid ${bare.proc.pid}`);
@@ -573,10 +436,7 @@ async function main(): Promise<void> {
   for (const t of targets) await check(t);
   const busyBefore = await waitForQuiet(settings.quietWaitS);
 
-  console.log(
-    `Measuring ${targets.length} targets: ${settings.durationS} s each after ${settings.warmupS} s of warm-up, ${settings.connections} connections ` +
-      `(about ${Math.ceil((targets.length * (settings.durationS + settings.warmupS)) / 60)} min)…`,
-  );
+  announceMeasuring(targets.length, settings);
   const rows: Row[] = [];
   for (const target of targets) {
     for (const c of [app, dbBase, bare]) if (!isRunning(c)) throw new Error(`${c.name} stopped during the run:\n${c.output.join('\n')}`);
@@ -596,15 +456,9 @@ async function main(): Promise<void> {
   }
 
   const baselineRps = rows[0]!.requestsPerSec;
-  const table = textTable(rows, baselineRps);
-  const cpus = os.cpus();
-  const machine = {
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    totalMemoryMiB: Math.round(os.totalmem() / 1024 / 1024),
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-  };
+  const table = textTable(HEADERS, cells(rows, baselineRps));
+  // This report has never carried availableParallelism.
+  const { availableParallelism: _availableParallelism, ...machine } = machineInfo();
   const pgVersion = (await pool.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]!.v;
   const pages = rows.filter((r) => r.kind === 'page');
   const met = pages.every((r) => r.requestsPerSec / baselineRps >= TARGET_SHARE);
@@ -639,8 +493,7 @@ async function main(): Promise<void> {
     } else console.log('\n(no CPU profile was written)');
   }
 
-  const commit = git(['rev-parse', '--short', 'HEAD']);
-  const dirty = (git(['status', '--porcelain']) ?? '') !== '';
+  const git = gitState();
   const report = {
     date: started.toISOString(),
     machine,
@@ -649,7 +502,7 @@ async function main(): Promise<void> {
     viewer: { handle: viewer.handle, following: viewer.following },
     settings: { durationS: settings.durationS, warmupS: settings.warmupS, connections: settings.connections, pipelining: 1, profile: settings.profile },
     autocannon: autocannonVersion(),
-    git: { commit: commit ?? null, dirty },
+    git,
     targetShare: TARGET_SHARE,
     met,
     machineBusyBeforePct: Number(busyBefore.toFixed(1)),
@@ -657,7 +510,7 @@ async function main(): Promise<void> {
     results: rows,
     ...(hottest ? { profile: hottest } : {}),
   };
-  const stamp = started.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const stamp = fileStamp(started);
   const c = manifest.counts;
   const markdown = [
     `# Wall and post pages — ${started.toISOString()}`,
@@ -666,9 +519,9 @@ async function main(): Promise<void> {
     `- Database: seeded ${manifest.seededAt} — ${c.users} members, ${c.follows} follows, ${c.posts} posts, ${c.comments} comments, ${c.post_likes} post likes, ${c.comment_likes} comment likes, ${c.notifications} notifications`,
     `- Walls: @${bigWall.handle} (${bigWall.posts} posts, ${bigWall.publicPosts} public — ${bigWall.note}), @${medianWall.handle} (${medianWall.posts} posts — ${medianWall.note}); post ${showcase.id}: 50 comments (${showcase.topLevel} top-level, ${showcase.replies} replies); signed in as @${viewer.handle} (follows ${viewer.following})`,
     `- ${settings.connections} connections, ${settings.durationS} s per target after ${settings.warmupS} s of warm-up; server with NODE_ENV=production, LOG_LEVEL=warn${settings.profile ? ', --cpu-prof (slower)' : ''}`,
-    `- Commit ${commit ?? 'unknown'}${dirty ? ' (with uncommitted changes)' : ''}`,
+    `- Commit ${describeCommit(git)}`,
     '',
-    markdownTable(rows, baselineRps),
+    markdownTable(HEADERS, cells(rows, baselineRps)),
     '',
     'Latencies in whole milliseconds as autocannon records them. CPU: share of one core during the measured seconds (2 cores = 200 %) used by the serving process, the bench database\'s Postgres backends, the load generator and every other process on the machine (⚠ above 15 %: not comparable); ms/req: CPU time per request of the serving process and of the Postgres backends.',
     'Signed-out requests send no cookie; signed-in ones send the session and CSRF cookies.',
@@ -705,13 +558,4 @@ async function main(): Promise<void> {
   if (settings.profile && tmpDir) console.log(`CPU profile kept in ${profileDir}`);
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (err) {
-  console.error(`\nBenchmark failed: ${err instanceof Error ? err.message : String(err)}`);
-  exitCode = 1;
-} finally {
-  await cleanup();
-}
-process.exit(exitCode);
+await runAndExit(main, cleanup);

@@ -1,0 +1,309 @@
+// What the benchmark scripts (bench/pages.ts, bench/wall-and-post.ts) share: settings from the
+// environment, child servers on free 127.0.0.1 ports (stopped by pid: SIGTERM, then SIGKILL after
+// 15 s), autocannon runs, tables, machine and git facts, and the cleanup on exit or SIGINT/SIGTERM.
+//
+// Each script runs alone in its process: the children started here are that script's children.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import autocannon from 'autocannon';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
+export const HOST = '127.0.0.1';
+/** The session cookie's name without an https PUBLIC_URL (removed from the server's env by serverEnv). */
+export const SESSION_COOKIE = 'entraide_session';
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+/** Before anything is started: a plain message and out. */
+export function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+export function intEnv(key: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[key]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) fail(`${key} must be a whole number between ${min} and ${max} (got "${raw}")`);
+  return n;
+}
+
+/** How each target is loaded: seconds of discarded warm-up, then seconds measured. */
+export interface LoadSettings {
+  durationS: number;
+  warmupS: number;
+  connections: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+export interface Child {
+  name: string;
+  proc: ChildProcess;
+  /** the last lines it wrote, shown when it fails or warns */
+  output: string[];
+  exited: Promise<void>;
+}
+
+const started: Child[] = [];
+/** Every child started so far (stopped by the cleanup). */
+export const children: readonly Child[] = started;
+
+/** Runs `node <args…>` from the project root (process.execPath: the Node that runs the script). */
+export function startChild(name: string, args: string[], env: NodeJS.ProcessEnv): Child {
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    for (const line of String(chunk).split('\n')) {
+      if (line.trim() === '') continue;
+      output.push(line);
+      if (output.length > 50) output.shift();
+    }
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve();
+    else proc.once('exit', () => resolve());
+  });
+  const child = { name, proc, output, exited };
+  started.push(child);
+  return child;
+}
+
+export function isRunning(child: Child): boolean {
+  return child.proc.exitCode === null && child.proc.signalCode === null;
+}
+
+export async function stopChild(child: Child): Promise<void> {
+  if (!isRunning(child) || child.proc.pid === undefined) return;
+  child.proc.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([
+    child.exited.then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), 15_000);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (timedOut && isRunning(child)) {
+    console.error(`${child.name} (pid ${child.proc.pid}) ignored SIGTERM for 15 s; sending SIGKILL`);
+    child.proc.kill('SIGKILL');
+    await child.exited;
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, HOST, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function waitForOk(url: string, child: Child, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isRunning(child)) {
+      throw new Error(`${child.name} exited (code ${child.proc.exitCode ?? child.proc.signalCode}) before answering:\n${child.output.join('\n')}`);
+    }
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${child.name} did not answer 200 on ${url} within ${timeoutMs / 1000} s:\n${child.output.join('\n')}`);
+}
+
+/** The real server's environment: production, warn-level logs, on HOST:port. */
+export function serverEnv(port: number, dataDir: string, databaseUrl: string | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+  };
+  // Plain HTTP on loopback: no https PUBLIC_URL (it would rename the session cookie), no proxy.
+  delete env.PUBLIC_URL;
+  delete env.TRUST_PROXY;
+  // Without a database URL the server uses its embedded PGlite in DATA_DIR.
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  else delete env.DATABASE_URL;
+  return env;
+}
+
+/** A baseline server's environment: nothing from ours but PATH. */
+export function baselineEnv(port: number, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, PORT: String(port), ...extra, NODE_ENV: 'production' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+export interface Load {
+  url: string;
+  headers?: Record<string, string>;
+}
+
+const autocannonOptions = (load: Load, s: LoadSettings) => ({ url: load.url, connections: s.connections, headers: load.headers ?? {} });
+
+/** The discarded warm-up (none when warmupS is 0). */
+export async function warmUp(load: Load, s: LoadSettings): Promise<void> {
+  if (s.warmupS > 0) await autocannon({ ...autocannonOptions(load, s), duration: s.warmupS });
+}
+
+/** The measured run. */
+export function loadRun(load: Load, s: LoadSettings): Promise<autocannon.Result> {
+  return autocannon({ ...autocannonOptions(load, s), duration: s.durationS });
+}
+
+/** The figures every result row carries, in this order. */
+export interface LoadFigures {
+  requestsPerSec: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyMeanMs: number;
+  requests: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+
+export function loadFigures(r: autocannon.Result): LoadFigures {
+  return {
+    requestsPerSec: r.requests.average,
+    latencyP50Ms: r.latency.p50,
+    latencyP99Ms: r.latency.p99,
+    latencyMeanMs: r.latency.average,
+    requests: r.requests.total,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    non2xx: r.non2xx,
+  };
+}
+
+export function announceMeasuring(targets: number, s: LoadSettings): void {
+  console.log(
+    `Measuring ${targets} targets: ${s.durationS} s each after ${s.warmupS} s of warm-up, ${s.connections} connections ` +
+      `(about ${Math.ceil((targets * (s.durationS + s.warmupS)) / 60)} min)…`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+/** autocannon records latencies in whole milliseconds: 0 means under one. */
+export const ms = (v: number) => (v === 0 ? '<1' : v.toFixed(0));
+
+/** A plain-text table: first column left-aligned, the others right-aligned. */
+export function textTable(headers: string[], body: string[][]): string {
+  const widths = headers.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
+  const line = (row: string[]) => row.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+export function markdownTable(headers: string[], body: string[][]): string {
+  const line = (row: string[]) => `| ${row.join(' | ')} |`;
+  return [line(headers), `|${headers.map((_, c) => (c === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+function git(args: string[]): string | undefined {
+  const res = spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+  return res.status === 0 ? res.stdout.trim() : undefined;
+}
+
+export interface GitState {
+  commit: string | null;
+  dirty: boolean;
+}
+
+export function gitState(): GitState {
+  return { commit: git(['rev-parse', '--short', 'HEAD']) ?? null, dirty: (git(['status', '--porcelain']) ?? '') !== '' };
+}
+
+/** "abc1234", "abc1234 (with uncommitted changes)" or "unknown". */
+export function describeCommit(g: GitState): string {
+  return `${g.commit ?? 'unknown'}${g.dirty ? ' (with uncommitted changes)' : ''}`;
+}
+
+export function machineInfo() {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    availableParallelism: os.availableParallelism(),
+    totalMemoryMiB: Math.round(os.totalmem() / 1024 / 1024),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+  };
+}
+
+export function autocannonVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('autocannon/package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The date as a file-name part: 2026-11-22T07-58-20Z. */
+export const fileStamp = (date: Date) => date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+
+// ---------------------------------------------------------------------------------------------
+// Cleanup and exit
+
+/**
+ * Returns the cleanup (run once, however often it is called): stops every child, then runs the
+ * script's own `andThen`. On SIGINT or SIGTERM it prints "<signal>: <stopping>", cleans up and exits
+ * 130 or 143.
+ */
+export function cleanupOnExit(stopping: string, andThen: () => Promise<void>): () => Promise<void> {
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () => {
+    cleaning ??= (async () => {
+      await Promise.allSettled(children.map(stopChild));
+      await andThen();
+    })();
+    return cleaning;
+  };
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: ${stopping}`);
+      void cleanup().finally(() => process.exit(code));
+    });
+  }
+  return cleanup;
+}
+
+/** Runs main, cleans up whatever happened and exits: 0, or 1 after printing the failure. */
+export async function runAndExit(main: () => Promise<void>, cleanup: () => Promise<void>): Promise<never> {
+  let exitCode = 0;
+  try {
+    await main();
+  } catch (err) {
+    console.error(`\nBenchmark failed: ${err instanceof Error ? err.message : String(err)}`);
+    exitCode = 1;
+  } finally {
+    await cleanup();
+  }
+  process.exit(exitCode);
+}
