@@ -3,7 +3,7 @@
 import { loadConfig, ConfigError } from './config.ts';
 import { openDatabase } from './db/connection.ts';
 import { DataDirLockedError } from './db/data-dir-lock.ts';
-import { migrateToLatest } from './db/migrator.ts';
+import { MigrationError, migrateToLatest } from './db/migrator.ts';
 import { buildApp } from './app.ts';
 
 async function main() {
@@ -21,16 +21,28 @@ async function main() {
   const started = performance.now();
   let database;
   try {
-    database = await openDatabase(config);
+    if (config.databaseUrl) {
+      // Migrations on their own connections, without named statements (see openDatabase).
+      const migrating = await openDatabase(config, { preparedStatements: false });
+      try {
+        await migrateToLatest(migrating.db);
+      } finally {
+        await migrating.close();
+      }
+      database = await openDatabase(config);
+    } else {
+      database = await openDatabase(config);
+      try {
+        await migrateToLatest(database.db);
+      } catch (err) {
+        await database.close();
+        throw err;
+      }
+    }
   } catch (err) {
-    console.error(err instanceof DataDirLockedError ? err.message : `Cannot open the database: ${(err as Error).message}`);
-    process.exit(1);
-  }
-  try {
-    await migrateToLatest(database.db);
-  } catch (err) {
-    console.error(`Cannot migrate the database: ${(err as Error).message}`);
-    await database.close();
+    if (err instanceof DataDirLockedError) console.error(err.message);
+    else if (err instanceof MigrationError) console.error(`Cannot migrate the database: ${err.message}`);
+    else console.error(`Cannot open the database: ${(err as Error).message}`);
     process.exit(1);
   }
   const app = await buildApp({ config, database, closeDatabase: true });

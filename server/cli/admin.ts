@@ -31,7 +31,7 @@ if (!(ROLES as readonly string[]).includes(role)) {
 
 try {
   const config = loadConfig();
-  const database = await openDatabase(config);
+  const database = await openDatabase(config, { preparedStatements: false });
   try {
     await migrateToLatest(database.db);
     const result = await createRoleService({ db: database.db, config }).setRole(handle, role);

@@ -6,7 +6,7 @@ import { migrateDown, migrateToLatest } from '../db/migrator.ts';
 const direction = process.argv[2] === 'down' ? 'down' : 'up';
 try {
   const config = loadConfig();
-  const handle = await openDatabase(config);
+  const handle = await openDatabase(config, { preparedStatements: false });
   try {
     const names = direction === 'down' ? await migrateDown(handle.db) : await migrateToLatest(handle.db);
     if (names.length === 0) console.log(direction === 'down' ? 'No migration to undo.' : 'Database is up to date.');

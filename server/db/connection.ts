@@ -132,8 +132,13 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
   };
 }
 
-export async function openDatabase(config: { databaseUrl: string | undefined; dataDir: string }): Promise<DatabaseHandle> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+/** `preparedStatements: false` for migrations: a statement prepared before a schema change could
+ * otherwise be reused after it on the same connection. (PGlite is not concerned.) */
+export async function openDatabase(
+  config: { databaseUrl: string | undefined; dataDir: string },
+  options: { preparedStatements?: boolean } = {},
+): Promise<DatabaseHandle> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, options);
   return openPglite({ dataDir: config.dataDir });
 }
 

@@ -17,20 +17,23 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
     await admin.connect();
     await admin.query(`create schema ${schema}`);
     await admin.end();
-    const handle = openPostgres(url, { schema, max: 5 });
     const dropSchema = async () => {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
       await c.query(`drop schema if exists ${schema} cascade`);
       await c.end();
     };
+    // Migrated the way the server does it: own connections, no named statements.
+    const migrating = openPostgres(url, { schema, max: 1, preparedStatements: false });
     try {
-      await migrateToLatest(handle.db, schema);
+      await migrateToLatest(migrating.db, schema);
     } catch (err) {
-      await handle.close();
       await dropSchema();
       throw err;
+    } finally {
+      await migrating.close();
     }
+    const handle = openPostgres(url, { schema, max: 5 });
     return {
       ...handle,
       async close() {
