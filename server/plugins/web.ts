@@ -35,8 +35,9 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
   const cacheable = (request: FastifyRequest) =>
     config.pageCacheSeconds > 0 && request.method === 'GET' && !request.viewer && !!request.routeOptions.config?.anonymousPageCache;
 
-  app.addHook('onResponse', async (request) => {
-    if (pageCache.size > 0 && request.method !== 'GET' && request.method !== 'HEAD') pageCache.clear();
+  // Only requests that went through (not refused ones, which anybody can send) empty it.
+  app.addHook('onResponse', async (request, reply) => {
+    if (pageCache.size > 0 && request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) pageCache.clear();
   });
 
   app.addHook('preHandler', async (request, reply) => {

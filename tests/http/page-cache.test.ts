@@ -36,6 +36,14 @@ describe('page cache for visitors without an account', () => {
     expect(lang.status).toBe(303);
   });
 
+  it('is not emptied by a refused request', async () => {
+    await t.client().get(`/posts/${postId}`);
+    const refused = await t.client().submit(`/posts/${postId}/like`, {}, { csrf: 'forged' });
+    expect(refused.status).toBe(403);
+    const page = await t.client().get(`/posts/${postId}`);
+    expect(page.headers['x-page-cache']).toBe('hit');
+  });
+
   it('is emptied by any change made through the application', async () => {
     await author.submit(`/posts/${postId}/like`, {}, { from: `/posts/${postId}` });
     const page = await t.client().get(`/posts/${postId}`);
