@@ -9,7 +9,7 @@
 //   commit (a crash between the two leaves an orphan file, never a profile without its file).
 import { NotFoundError, ValidationError, type FieldError } from '../errors.ts';
 import { WALL_POLICIES, type ProfileLink, type ProfileQuestion, type ProfileTagKind, type WallPolicy } from '../db/schema.ts';
-import { isFollowing } from '../repos/follows.ts';
+import { followsBetween } from '../repos/follows.ts';
 import {
   findProfileByHandle,
   findProfileByUserId,
@@ -247,6 +247,27 @@ export function createProfileService(deps: ServiceDeps & { media: Pick<MediaServ
   const { db, media } = deps;
   const now = () => deps.now?.() ?? new Date();
 
+  // Every profile page shows the answers to the active questions, which change rarely: the list
+  // is kept a few seconds, and dropped at once when a question changes on this instance.
+  const QUESTIONS_CACHE_MS = 5_000;
+  let questionsCache: { value: Promise<ProfileQuestion[]>; at: number } | undefined;
+  const activeQuestionsCached = () => {
+    if (!questionsCache || Date.now() - questionsCache.at > QUESTIONS_CACHE_MS) {
+      const value = listActiveQuestions(db);
+      questionsCache = { value, at: Date.now() };
+      value.catch(() => (questionsCache = undefined));
+    }
+    return questionsCache.value;
+  };
+  /** Drops the list once a change to the questions is committed. */
+  const afterCommit = async <T>(change: Promise<T>): Promise<T> => {
+    try {
+      return await change;
+    } finally {
+      questionsCache = undefined;
+    }
+  };
+
   async function ownProfile(viewer: Viewer | null): Promise<ProfileRow> {
     if (!viewer || !canEditProfile(viewer, { id: viewer.id })) throw new NotFoundError('profile');
     const owner = await findProfileByUserId(db, viewer.id);
@@ -260,13 +281,14 @@ export function createProfileService(deps: ServiceDeps & { media: Pick<MediaServ
       if (!/^[A-Za-z0-9_]{1,30}$/.test(handle)) throw new NotFoundError('profile');
       const owner = await findProfileByHandle(db, handle);
       if (!owner || !canViewProfile(viewer, owner)) throw new NotFoundError('profile');
-      const [tagRows, questions, answerRows, viewerFollows, ownerFollowsViewer] = await Promise.all([
+      const [tagRows, questions, answerRows, follows] = await Promise.all([
         listProfileTags(db, owner.id),
-        listActiveQuestions(db),
+        activeQuestionsCached(),
         listAnswers(db, owner.id),
-        viewer ? isFollowing(db, viewer.id, owner.id) : false,
-        viewer ? isFollowing(db, owner.id, viewer.id) : false,
+        viewer ? followsBetween(db, viewer.id, owner.id) : { aFollowsB: false, bFollowsA: false },
       ]);
+      const viewerFollows = follows.aFollowsB;
+      const ownerFollowsViewer = follows.bFollowsA;
       const byQuestion = new Map(answerRows.map((a) => [a.question_id, a.answer]));
       return {
         owner,
@@ -389,30 +411,30 @@ export function createProfileService(deps: ServiceDeps & { media: Pick<MediaServ
     async createQuestion(viewer: Viewer | null, input: QuestionInput, meta?: RequestMeta): Promise<ProfileQuestion> {
       if (!canManageProfileQuestions(viewer)) throw new NotFoundError('profile questions');
       const values = readQuestion(input);
-      return db.transaction().execute(async (trx) => {
+      return afterCommit(db.transaction().execute(async (trx) => {
         const q = await insertQuestion(trx, values);
         await audit(trx, 'admin.profile_question_created', meta, { actorId: viewer.id, details: { questionId: q.id, label: q.label_fr } });
         return q;
-      });
+      }));
     },
 
     async updateQuestion(viewer: Viewer | null, id: number, input: QuestionInput, meta?: RequestMeta): Promise<ProfileQuestion> {
       if (!canManageProfileQuestions(viewer)) throw new NotFoundError('profile questions');
       const values = readQuestion(input);
-      return db.transaction().execute(async (trx) => {
+      return afterCommit(db.transaction().execute(async (trx) => {
         const q = await updateQuestion(trx, id, values);
         if (!q) throw new NotFoundError('profile question');
         await audit(trx, 'admin.profile_question_updated', meta, { actorId: viewer.id, details: { questionId: q.id, label: q.label_fr } });
         return q;
-      });
+      }));
     },
 
     async setQuestionArchived(viewer: Viewer | null, id: number, archived: boolean, meta?: RequestMeta): Promise<void> {
       if (!canManageProfileQuestions(viewer)) throw new NotFoundError('profile questions');
-      await db.transaction().execute(async (trx) => {
+      await afterCommit(db.transaction().execute(async (trx) => {
         if (!(await setQuestionArchived(trx, id, archived ? now() : null))) throw new NotFoundError('profile question');
         await audit(trx, archived ? 'admin.profile_question_archived' : 'admin.profile_question_restored', meta, { actorId: viewer.id, details: { questionId: id } });
-      });
+      }));
     },
   };
 }
