@@ -13,6 +13,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     pgliteSnapshot: string;
     testDatabaseUrl: string;
+    /** prefix of the schemas this run creates on Postgres */
+    testRunId: string;
   }
 }
 
@@ -23,9 +25,20 @@ export default async function setup(project: TestProject) {
     await client.connect();
     await client.query('select 1');
     await client.end();
+    // Schemas are dropped when the whole run ends, not when each file ends: Kysely's migrator
+    // introspects every schema of the database, and a schema dropped by a neighbouring file in
+    // the middle of that query makes it fail ("schema … does not exist").
+    const runId = `r${Date.now().toString(36)}`;
     project.provide('testDatabaseUrl', url);
     project.provide('pgliteSnapshot', '');
-    return;
+    project.provide('testRunId', runId);
+    return async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      const { rows } = await c.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like $1`, [`test\\_${runId}\\_%`]);
+      for (const { nspname } of rows) await c.query(`drop schema "${nspname}" cascade`);
+      await c.end();
+    };
   }
   const handle = await openPglite();
   await migrateToLatest(handle.db);
@@ -36,6 +49,7 @@ export default async function setup(project: TestProject) {
   await fs.writeFile(file, Buffer.from(await dump.arrayBuffer()));
   project.provide('pgliteSnapshot', file);
   project.provide('testDatabaseUrl', '');
+  project.provide('testRunId', '');
   return async () => {
     await fs.rm(dir, { recursive: true, force: true });
   };
