@@ -37,7 +37,8 @@ export interface Page<T> {
   next: string | undefined;
 }
 
-/** Rows were fetched with limit + 1: the extra one only tells whether a next page exists. */
+/** Rows were fetched with limit + 1: the extra one only tells whether a next page exists. The
+ * cursor is the last row shown, whichever way the list is ordered. */
 export function toPage<T extends { created_at: Date; id: number }>(rows: T[], limit: number): Page<T> {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];

@@ -3,7 +3,7 @@
 import { NotFoundError } from '../errors.ts';
 import { findUserById, listPendingUsers, reviewPendingUser } from '../repos/users.ts';
 import { canReviewPendingAccounts } from '../policies/index.ts';
-import { decodeCursor, encodeCursor, type Page } from '../db/pagination.ts';
+import { decodeCursor, toPage, type Page } from '../db/pagination.ts';
 import type { User } from '../db/schema.ts';
 import { audit } from './audit-service.ts';
 import type { RequestMeta, ServiceDeps, Viewer } from './context.ts';
@@ -14,10 +14,7 @@ export function createApprovalService({ db }: ServiceDeps) {
   return {
     async listPending(viewer: Viewer | null, cursor: string | undefined): Promise<Page<User>> {
       if (!canReviewPendingAccounts(viewer)) throw new NotFoundError('pending accounts');
-      const rows = await listPendingUsers(db, PAGE_SIZE + 1, decodeCursor(cursor));
-      const items = rows.slice(0, PAGE_SIZE);
-      const last = items[items.length - 1];
-      return { items, next: rows.length > PAGE_SIZE && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : undefined };
+      return toPage(await listPendingUsers(db, PAGE_SIZE + 1, decodeCursor(cursor)), PAGE_SIZE);
     },
 
     /** Answers false when the account was already reviewed (another moderator was quicker);

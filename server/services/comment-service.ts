@@ -3,7 +3,7 @@
 // who may see it may comment and like. The comment's author edits and deletes it; the post's
 // author may remove any comment under their post.
 import { NotFoundError } from '../errors.ts';
-import { decodeCursor, encodeCursor, toPage } from '../db/pagination.ts';
+import { decodeCursor, toPage } from '../db/pagination.ts';
 import {
   addCommentLike,
   deleteCommentTree,
@@ -58,7 +58,7 @@ export function createCommentService(deps: ServiceDeps & { posts: PostService })
     /** One page of top-level comments (oldest first) with all their replies. */
     async list(viewer: Viewer | null, postId: number, cursor: string | undefined, loaded?: { row: PostRow; rel: PostRelation }) {
       const { row: post, rel } = loaded && loaded.row.id === postId ? loaded : await posts.visiblePost(viewer, postId);
-      const top = toPageAsc(await listTopComments(db, post.id, COMMENTS_PAGE + 1, decodeCursor(cursor)), COMMENTS_PAGE);
+      const top = toPage(await listTopComments(db, post.id, COMMENTS_PAGE + 1, decodeCursor(cursor)), COMMENTS_PAGE);
       const replies = await listReplies(db, top.items.map((c) => c.id));
       const liked = isActive(viewer) ? await likedCommentIds(db, viewer.id, [...top.items, ...replies].map((c) => c.id)) : new Set<number>();
       const interact = canInteractWithPost(viewer, post, rel);
@@ -133,9 +133,3 @@ export function createCommentService(deps: ServiceDeps & { posts: PostService })
   };
 }
 
-/** Oldest-first pages: the cursor is the last item shown. */
-function toPageAsc<T extends { created_at: Date; id: number }>(rows: T[], limit: number) {
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, next: rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : undefined };
-}

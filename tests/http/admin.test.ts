@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Handlebars from 'handlebars';
 import { sql } from 'kysely';
+import { unescapeHtml } from '../support/html.ts';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { createUser, PASSWORD } from '../support/factories.ts';
 import { translator } from '../../server/i18n/index.ts';
@@ -13,8 +14,7 @@ let adminClient: Client;
 beforeAll(async () => {
   t = await createTestApp();
   admin = await createUser(t.db, { role: 'admin' });
-  adminClient = t.client();
-  await adminClient.login(admin.handle);
+  adminClient = await t.loggedIn(admin.handle);
 });
 afterAll(async () => t.close());
 
@@ -22,17 +22,6 @@ const fr = translator('fr');
 const esc = (s: string) => Handlebars.escapeExpression(s);
 const msg = (key: string, params?: Record<string, unknown>) => esc(fr(key, params));
 
-/** Undoes Handlebars.escapeExpression. */
-function unescape(s: string): string {
-  return s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;/g, "'")
-    .replace(/&#x60;/g, '`')
-    .replace(/&#x3D;/g, '=')
-    .replace(/&amp;/g, '&');
-}
 
 function settingsRow(): Promise<InstanceSettings> {
   return t.db.selectFrom('instance_settings').selectAll().executeTakeFirstOrThrow();
@@ -62,12 +51,12 @@ function settingsForm(html: string) {
   const name = /<input id="field-name" name="name" type="text" value="([^"]*)"/.exec(html)?.[1];
   const description = /<textarea id="field-description"[^>]*>([\s\S]*?)<\/textarea>/.exec(html)?.[1];
   const checked = [...html.matchAll(/<input type="radio" id="mode-(\w+)"([^>]*)>/g)].filter((m) => /\schecked(\s|$)/.test(m[2]!)).map((m) => m[1]);
-  return { name: name === undefined ? undefined : unescape(name), description: description === undefined ? undefined : unescape(description), checked };
+  return { name: name === undefined ? undefined : unescapeHtml(name), description: description === undefined ? undefined : unescapeHtml(description), checked };
 }
 
 const siteName = (html: string) => {
   const m = /<a class="site-name" href="\/">([^<]*)<\/a>/.exec(html);
-  return m ? unescape(m[1]!) : undefined;
+  return m ? unescapeHtml(m[1]!) : undefined;
 };
 
 interface AuditRow {
@@ -88,12 +77,12 @@ function auditRows(html: string): AuditRow[] {
     const code = /<code>([\s\S]*?)<\/code>/.exec(cells[5]!)?.[1] ?? '';
     return {
       at: /datetime="([^"]+)"/.exec(cells[0]!)?.[1] ?? '',
-      label: unescape(cells[1]!),
-      actor: unescape(cells[2]!),
-      target: unescape(cells[3]!),
-      ip: unescape(cells[4]!),
-      details: code ? (JSON.parse(unescape(code)) as Record<string, unknown>) : {},
-      requestId: unescape(/<span class="muted"[^>]*>([^<]*)<\/span>/.exec(cells[5]!)?.[1] ?? ''),
+      label: unescapeHtml(cells[1]!),
+      actor: unescapeHtml(cells[2]!),
+      target: unescapeHtml(cells[3]!),
+      ip: unescapeHtml(cells[4]!),
+      details: code ? (JSON.parse(unescapeHtml(code)) as Record<string, unknown>) : {},
+      requestId: unescapeHtml(/<span class="muted"[^>]*>([^<]*)<\/span>/.exec(cells[5]!)?.[1] ?? ''),
     };
   });
 }

@@ -21,24 +21,15 @@ let authorC: Client;
 let followerC: Client;
 let fan2C: Client;
 let strangerC: Client;
-const tokens = new Map<Client, string>();
 
-async function tokenOf(c: Client): Promise<string> {
-  let token = tokens.get(c);
-  if (!token) {
-    token = await c.csrf('/');
-    tokens.set(c, token);
-  }
-  return token;
-}
-const submit = async (c: Client, path: string, fields: Record<string, string> = {}) => c.submit(path, fields, { csrf: await tokenOf(c) });
+const submit = async (c: Client, path: string, fields: Record<string, string> = {}) => c.submit(path, fields, { csrf: await c.token() });
 
 function idFrom(res: Response, kind: 'post' | 'comment'): number {
   expect(res.status, res.text.slice(0, 300)).toBe(303);
   return Number(new RegExp(`#${kind}-(\\d+)`).exec(res.headers.location!)![1]);
 }
 async function newPost(body: string, visibility = 'public'): Promise<number> {
-  return idFrom(await authorC.submitMultipart('/@cm_author/posts', { body, visibility }, {}, { csrf: await tokenOf(authorC) }), 'post');
+  return idFrom(await authorC.submitMultipart('/@cm_author/posts', { body, visibility }, {}, { csrf: await authorC.token() }), 'post');
 }
 async function comment(c: Client, postId: number, body: string, parentId?: number): Promise<number> {
   return idFrom(await submit(c, `/posts/${postId}/comments`, { body, ...(parentId ? { parentId: String(parentId) } : {}) }), 'comment');
@@ -66,14 +57,10 @@ beforeAll(async () => {
       { follower_id: fan2.id, followee_id: author.id },
     ])
     .execute();
-  authorC = t.client();
-  await authorC.login('cm_author');
-  followerC = t.client();
-  await followerC.login('cm_follower');
-  fan2C = t.client();
-  await fan2C.login('cm_fan2');
-  strangerC = t.client();
-  await strangerC.login('cm_stranger');
+  authorC = await t.loggedIn('cm_author');
+  followerC = await t.loggedIn('cm_follower');
+  fan2C = await t.loggedIn('cm_fan2');
+  strangerC = await t.loggedIn('cm_stranger');
 });
 afterAll(async () => t.close());
 

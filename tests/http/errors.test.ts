@@ -32,8 +32,7 @@ describe('not found', () => {
   });
 
   it('treats malformed ids and cursors as bad requests or empty pages, never 500', async () => {
-    const c = t.client();
-    await c.login('admin_e');
+    const c = await t.loggedIn('admin_e');
     expect((await c.get('/admin/audit?before=%%%')).status).toBe(200);
     expect((await c.get('/admin/audit?before=bm90LWEtY3Vyc29y')).status).toBe(200);
     expect((await c.submit('/invitations/abc/revoke', {}, { from: '/invitations' })).status).toBe(400);

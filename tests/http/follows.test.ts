@@ -17,10 +17,8 @@ beforeAll(async () => {
   t = await createTestApp();
   alice = await createUser(t.db, { handle: 'Alice_Dupont', displayName: 'Alice Dupont' });
   bob = await createUser(t.db, { handle: 'bob_leroy', displayName: 'Bob Leroy' });
-  alice_c = t.client();
-  await alice_c.login(alice.handle);
-  bob_c = t.client();
-  await bob_c.login(bob.handle);
+  alice_c = await t.loggedIn(alice.handle);
+  bob_c = await t.loggedIn(bob.handle);
 });
 afterAll(async () => t.close());
 
@@ -103,8 +101,7 @@ describe('follow and unfollow', () => {
     expect(page.text).toContain(msg('profile.follow.loginToFollow'));
 
     const pending = await createUser(t.db, { status: 'pending' });
-    const p = t.client();
-    await p.login(pending.handle);
+    const p = await t.loggedIn(pending.handle);
     expect((await p.submit('/@bob_leroy/follow', {}, { from: '/' })).status).toBe(403);
 
     expect((await alice_c.submit('/@bob_leroy/follow', {}, { csrf: null })).status).toBe(403);

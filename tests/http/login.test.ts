@@ -77,8 +77,7 @@ describe('login and logout', () => {
   });
 
   it('logs out: the session row is deleted and the cookie cleared', async () => {
-    const c = t.client();
-    await c.login('Lucie');
+    const c = await t.loggedIn('Lucie');
     const before = await t.db.selectFrom('sessions').select('id').execute();
     const res = await c.submit('/logout', {}, { from: '/account' });
     expect(res.status).toBe(303);

@@ -10,8 +10,7 @@ beforeAll(async () => {
   t = await createTestApp({ env: { PAGE_CACHE_SECONDS: '60' } });
   await createUser(t.db, { handle: 'admin_c', role: 'admin' });
   await createUser(t.db, { handle: 'Auteur' });
-  author = t.client();
-  await author.login('Auteur');
+  author = await t.loggedIn('Auteur');
   const res = await author.submitMultipart('/@Auteur/posts', { body: 'Version une', visibility: 'public' }, {}, { from: '/@Auteur' });
   postId = Number(/#post-(\d+)/.exec(res.headers.location!)![1]);
 });

@@ -26,8 +26,7 @@ beforeAll(async () => {
   bystander = await createUser(t.db);
   clients.anonymous = t.client();
   for (const role of ['pending', 'member', 'moderator', 'admin'] as const) {
-    clients[role] = t.client();
-    await clients[role].login(users[role].handle);
+    clients[role] = await t.loggedIn(users[role].handle);
   }
 });
 afterAll(async () => t.close());

@@ -24,19 +24,9 @@ const msg = (key: string) => Handlebars.escapeExpression(fr(key));
 let t: TestApp;
 const people = {} as Record<Person, User>;
 const clients = {} as Record<Role, Client>;
-const tokens = new Map<Client, string>();
 
-/** Each client's CSRF token, fetched once (a token stays valid for its session's secret). */
-async function tokenOf(c: Client): Promise<string> {
-  let token = tokens.get(c);
-  if (!token) {
-    token = await c.csrf('/');
-    tokens.set(c, token);
-  }
-  return token;
-}
-const submit = async (c: Client, path: string, fields: Record<string, string> = {}) => c.submit(path, fields, { csrf: await tokenOf(c) });
-const publish = async (c: Client, wall: string, fields: Record<string, string>) => c.submitMultipart(`/@${wall}/posts`, fields, {}, { csrf: await tokenOf(c) });
+const submit = async (c: Client, path: string, fields: Record<string, string> = {}) => c.submit(path, fields, { csrf: await c.token() });
+const publish = async (c: Client, wall: string, fields: Record<string, string>) => c.submitMultipart(`/@${wall}/posts`, fields, {}, { csrf: await c.token() });
 
 function idFrom(res: Response, kind: 'post' | 'comment'): number {
   expect(res.status, res.text.slice(0, 300)).toBe(303);
@@ -56,8 +46,7 @@ beforeAll(async () => {
   clients['logged out'] = t.client();
   for (const role of ROLES) {
     if (role === 'logged out') continue;
-    clients[role] = t.client();
-    await clients[role].login(people[role].handle);
+    clients[role] = await t.loggedIn(people[role].handle);
   }
 });
 afterAll(async () => t.close());
@@ -289,7 +278,7 @@ describe('actions on posts and comments, by role', () => {
       const before = await snapshot(f);
       let res: Response;
       if (action.method === 'GET') res = await client.get(path);
-      else if (action.multipart) res = await client.submitMultipart(path, action.fields?.(role) ?? {}, {}, { csrf: await tokenOf(client) });
+      else if (action.multipart) res = await client.submitMultipart(path, action.fields?.(role) ?? {}, {}, { csrf: await client.token() });
       else res = await submit(client, path, action.fields?.(role) ?? {});
 
       expect(res.status).toBe(status);
@@ -331,8 +320,7 @@ describe('wall policies', () => {
       ['follower of the owner (not followed back)', fan],
     ] as const;
     for (const [name, user] of entries) {
-      const client = t.client();
-      await client.login(user.handle);
+      const client = await t.loggedIn(user.handle);
       writers[name] = { user, client };
     }
   });
@@ -398,7 +386,7 @@ describe('forms from elsewhere are refused before anything is written', () => {
   it('refuses a comment posted from another origin (403) and writes no comment', async () => {
     const f = await newFixture();
     const before = await snapshot(f);
-    const res = await clients['other member'].submit(`/posts/${f.postId}/comments`, { body: 'venu d’ailleurs' }, { csrf: await tokenOf(clients['other member']), origin: 'https://evil.example' });
+    const res = await clients['other member'].submit(`/posts/${f.postId}/comments`, { body: 'venu d’ailleurs' }, { csrf: await clients['other member'].token(), origin: 'https://evil.example' });
     expect(res.status).toBe(403);
     expect(res.text).toContain(msg('errors.badOrigin'));
     expect(await snapshot(f)).toEqual(before);
@@ -407,7 +395,7 @@ describe('forms from elsewhere are refused before anything is written', () => {
   it('refuses deleting a comment with neither Origin nor Referer (403) and keeps it', async () => {
     const f = await newFixture();
     const before = await snapshot(f);
-    const res = await clients.commenter.submit(`/comments/${f.commentId}/delete`, {}, { csrf: await tokenOf(clients.commenter), origin: null });
+    const res = await clients.commenter.submit(`/comments/${f.commentId}/delete`, {}, { csrf: await clients.commenter.token(), origin: null });
     expect(res.status).toBe(403);
     expect(await snapshot(f)).toEqual(before);
   });
@@ -415,7 +403,7 @@ describe('forms from elsewhere are refused before anything is written', () => {
   it('refuses deleting a post with a token from another session (403) and keeps the post', async () => {
     const f = await newFixture();
     const before = await snapshot(f);
-    const res = await clients.author.submit(`/posts/${f.postId}/delete`, {}, { csrf: await tokenOf(clients.admin) });
+    const res = await clients.author.submit(`/posts/${f.postId}/delete`, {}, { csrf: await clients.admin.token() });
     expect(res.status).toBe(403);
     expect(res.text).toContain(msg('errors.csrf'));
     expect(await snapshot(f)).toEqual(before);

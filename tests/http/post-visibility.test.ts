@@ -91,11 +91,9 @@ beforeAll(async () => {
   clients['logged out'] = t.client();
   for (const kind of VIEWERS) {
     if (kind === 'logged out') continue;
-    clients[kind] = t.client();
-    await clients[kind].login(people[kind].handle);
+    clients[kind] = await t.loggedIn(people[kind].handle);
   }
-  const sharerC = t.client();
-  await sharerC.login(sharer.handle);
+  const sharerC = await t.loggedIn(sharer.handle);
 
   const author = clients.author;
   const owner = clients['wall owner'];
@@ -340,8 +338,7 @@ describe('mentions in posts whose visibility narrows later', () => {
 describe('shares of a deleted original', () => {
   it('shows “no longer available” in place of the original, to everyone', async () => {
     const originalId = postIdFrom(await publish(clients.author, 'vis_author', { body: 'éphémère-q7z', visibility: 'public' }));
-    const sharerC = t.client();
-    await sharerC.login(sharer.handle);
+    const sharerC = await t.loggedIn(sharer.handle);
     const shareId = postIdFrom(await sharerC.submit(`/posts/${originalId}/share`, { body: 'relais-éphémère', visibility: 'public' }, { from: `/posts/${originalId}/share` }));
     expect((await t.client().get(`/posts/${shareId}`)).text).toContain('éphémère-q7z');
     expect((await clients.author.submit(`/posts/${originalId}/delete`, {}, { from: `/posts/${originalId}` })).status).toBe(303);

@@ -18,12 +18,9 @@ beforeAll(async () => {
   alice = await createUser(t.db, { handle: 'Alice', displayName: 'Alice Martin' });
   bob = await createUser(t.db, { handle: 'Bob', displayName: 'Bob Durand' });
   carol = await createUser(t.db, { handle: 'Carol', displayName: 'Carol Petit' });
-  aliceC = t.client();
-  await aliceC.login('Alice');
-  bobC = t.client();
-  await bobC.login('Bob');
-  carolC = t.client();
-  await carolC.login('Carol');
+  aliceC = await t.loggedIn('Alice');
+  bobC = await t.loggedIn('Bob');
+  carolC = await t.loggedIn('Carol');
 });
 afterAll(async () => t.close());
 
@@ -169,8 +166,7 @@ describe('comments, likes, shares', () => {
     const id = postIdFrom(res.headers.location!);
     const people = await Promise.all(Array.from({ length: 30 }, (_, i) => createUser(t.db, { handle: `liker_${i}` })));
     const clients = await Promise.all(people.map(async (p) => {
-      const c = t.client();
-      await c.login(p.handle);
+      const c = await t.loggedIn(p.handle);
       return c;
     }));
     const tokens = await Promise.all(clients.map((c) => c.csrf('/')));
@@ -187,8 +183,7 @@ describe('comments, likes, shares', () => {
     const people = await Promise.all(Array.from({ length: 12 }, (_, i) => createUser(t.db, { handle: `sharer_${i}` })));
     const clients = await Promise.all(
       people.map(async (p) => {
-        const c = t.client();
-        await c.login(p.handle);
+        const c = await t.loggedIn(p.handle);
         return c;
       }),
     );
@@ -225,8 +220,7 @@ describe('comments, likes, shares', () => {
     expect(page.text).toContain('Version corrigée');
     expect(page.text).toContain('modifié');
     expect((await bobC.submit(`/posts/${id}/edit`, { body: 'pirate', visibility: 'public' }, { from: '/' })).status).toBe(404);
-    const admin = t.client();
-    await admin.login('admin_p');
+    const admin = await t.loggedIn('admin_p');
     const history = await admin.get(`/posts/${id}/revisions`);
     expect(history.status).toBe(200);
     expect(history.text).toContain('Premier jet');

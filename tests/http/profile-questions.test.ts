@@ -20,8 +20,7 @@ beforeAll(async () => {
   moderator = await createUser(t.db, { role: 'moderator' });
   const pending = await createUser(t.db, { status: 'pending' });
   for (const [role, u] of [['admin', admin], ['member', member], ['moderator', moderator], ['pending', pending]] as const) {
-    c[role] = t.client();
-    await c[role].login(u.handle);
+    c[role] = await t.loggedIn(u.handle);
   }
   c.anonymous = t.client();
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unescapeHtml } from '../support/html.ts';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
 import { translator } from '../../server/i18n/index.ts';
@@ -32,8 +33,7 @@ beforeAll(async () => {
   rejected = await createUser(t.db, { status: 'rejected' });
   clients.anonymous = t.client();
   for (const [role, user] of [['member', member], ['owner', owner], ['admin', admin]] as const) {
-    clients[role] = t.client();
-    await clients[role].login(user.handle);
+    clients[role] = await t.loggedIn(user.handle);
   }
 });
 afterAll(async () => {
@@ -85,21 +85,11 @@ function saveProfile(c: Client, fields: Record<string, string>) {
 /** The value attribute of an input, unescaped. */
 function inputValue(html: string, name: string): string | undefined {
   const m = new RegExp(`<input id="field-${name}" name="${name}" type="[a-z]+" value="([^"]*)"`).exec(html);
-  return m ? unescape(m[1]!) : undefined;
+  return m ? unescapeHtml(m[1]!) : undefined;
 }
 function textareaValue(html: string, name: string): string | undefined {
   const m = new RegExp(`<textarea id="field-${name}"[^>]*>([\\s\\S]*?)</textarea>`).exec(html);
-  return m ? unescape(m[1]!) : undefined;
-}
-function unescape(s: string): string {
-  return s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;/g, "'")
-    .replace(/&#x60;/g, '`')
-    .replace(/&#x3D;/g, '=')
-    .replace(/&amp;/g, '&');
+  return m ? unescapeHtml(m[1]!) : undefined;
 }
 
 describe('the profile page', () => {
@@ -175,8 +165,7 @@ describe('editing one’s profile', () => {
     expect(anonymous.headers.location).toBe('/login?next=%2Fsettings%2Fprofile');
     const post = await clients.anonymous.submit('/settings/profile', validProfile(), { from: '/' });
     expect(post.status).toBe(401);
-    const p = t.client();
-    await p.login(pending.handle);
+    const p = await t.loggedIn(pending.handle);
     expect((await p.get('/settings/profile')).status).toBe(403);
   });
 

@@ -38,8 +38,7 @@ function findUser(handle: string): Promise<User | undefined> {
 }
 
 async function loggedIn(user: User): Promise<Client> {
-  const client = t.client();
-  await client.login(user.handle);
+  const client = await t.loggedIn(user.handle);
   return client;
 }
 

@@ -40,8 +40,7 @@ describe('CSRF and Origin', () => {
   });
 
   it('refuses a cross-origin logout and password change', async () => {
-    const c = t.client();
-    await c.login('admin_s');
+    const c = await t.loggedIn('admin_s');
     const sessions = await count('sessions');
     expect((await c.submit('/logout', {}, { from: '/account', origin: 'http://evil.example' })).status).toBe(403);
     expect(

@@ -19,8 +19,7 @@ const sessionsOf = (handle: string) =>
 describe('session lifetime', () => {
   it('lasts 30 days, is extended when half is used, and ends after 30 idle days', async () => {
     clock = new Date('2026-11-22T10:00:00Z');
-    const c = t.client();
-    await c.login('Zoe');
+    const c = await t.loggedIn('Zoe');
     const [s] = await sessionsOf('Zoe');
     expect(s!.expires_at.getTime()).toBe(clock.getTime() + 30 * DAY);
 
@@ -86,10 +85,8 @@ describe('active sessions page', () => {
   });
 
   it('answers 404 for another person’s session and leaves it alone', async () => {
-    const zoe = t.client();
-    await zoe.login('Zoe');
-    const paul = t.client();
-    await paul.login('Paul');
+    const zoe = await t.loggedIn('Zoe');
+    const paul = await t.loggedIn('Paul');
     const zoeIds = (await sessionsOf('Zoe')).map((s) => s.id);
     const res = await paul.submit('/account/sessions/revoke', { id: zoeIds[0]! }, { from: '/account/sessions' });
     expect(res.status).toBe(404);
@@ -101,10 +98,8 @@ describe('active sessions page', () => {
 describe('password change', () => {
   it('ends every session, keeps this browser signed in with a new token, and the new password works', async () => {
     await createUser(t.db, { handle: 'Nina' });
-    const other = t.client();
-    await other.login('Nina');
-    const c = t.client();
-    await c.login('Nina');
+    const other = await t.loggedIn('Nina');
+    const c = await t.loggedIn('Nina');
     const before = (await sessionsOf('Nina')).map((s) => s.id);
     expect(before).toHaveLength(2);
     const NEW = 'un-nouveau-mot-de-passe-solide';
@@ -125,8 +120,7 @@ describe('password change', () => {
 
   it('refuses a wrong current password, a weak new one, or a mismatch, writing nothing', async () => {
     await createUser(t.db, { handle: 'Omar' });
-    const c = t.client();
-    await c.login('Omar');
+    const c = await t.loggedIn('Omar');
     const hash = async () => (await t.db.selectFrom('users').select('password_hash').where('handle', '=', 'Omar').executeTakeFirstOrThrow()).password_hash;
     const h0 = await hash();
     const cases: [Record<string, string>, string, string][] = [

@@ -19,6 +19,8 @@ export interface TestApp {
   origin: string;
   config: Config;
   client(): Client;
+  /** A browser signed in as this member (factories' usual password unless given). */
+  loggedIn(login: string, password?: string): Promise<Client>;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,11 @@ export async function createTestApp(
     origin,
     config,
     client: () => new Client(origin),
+    async loggedIn(login, password) {
+      const c = new Client(origin);
+      await c.login(login, password);
+      return c;
+    },
     async close() {
       await app.close();
       if (!options.database) await database.close();
@@ -76,6 +83,14 @@ export class Client {
 
   get(path: string) {
     return this.agent.get(path).set('accept', 'text/html');
+  }
+
+  private cachedToken: string | undefined;
+
+  /** A CSRF token for this browser, fetched once: it stays valid as long as its secret cookie. */
+  async token(): Promise<string> {
+    this.cachedToken ??= await this.csrf('/');
+    return this.cachedToken;
   }
 
   async csrf(fromPath = '/'): Promise<string> {
