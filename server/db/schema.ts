@@ -125,9 +125,13 @@ export interface ProfileAnswersTable {
   answer: string;
 }
 
+/** One row per thing followed: exactly one target column is set (see the generalize-follows migration). */
 export interface FollowsTable {
   follower_id: number;
-  followee_id: number;
+  /** a member */
+  followee_id: number | null;
+  /** a hashtag, lower-cased, without '#' */
+  hashtag: string | null;
   created_at: CreatedAt;
 }
 

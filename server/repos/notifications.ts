@@ -1,28 +1,40 @@
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { Executor } from '../db/executor.ts';
-import type { NotificationKind } from '../db/schema.ts';
+import type { Database, NotificationKind } from '../db/schema.ts';
 import { olderThan, type Cursor } from '../db/pagination.ts';
 import { visiblePostsFilter } from './posts.ts';
 
 export async function insertNotifications(
   db: Executor,
-  rows: { userId: number; kind: NotificationKind; actorId: number; postId: number; commentId?: number | null }[],
+  rows: { userId: number; kind: NotificationKind; actorId: number; postId?: number | null; commentId?: number | null }[],
 ): Promise<void> {
   if (!rows.length) return;
   await db
     .insertInto('notifications')
-    .values(rows.map((r) => ({ user_id: r.userId, kind: r.kind, actor_id: r.actorId, post_id: r.postId, comment_id: r.commentId ?? null })))
+    .values(rows.map((r) => ({ user_id: r.userId, kind: r.kind, actor_id: r.actorId, post_id: r.postId ?? null, comment_id: r.commentId ?? null })))
     .execute();
 }
 
-/** The member's notifications, newest first, only about posts they may still see. */
+/**
+ * A notification about a post (or a comment under it) shows only while the member may see that
+ * post; one about something else (a new follower, say) always shows. Features that notify about
+ * other things add their subject's column and their own visibility condition here.
+ */
+function stillVisible(userId: number) {
+  const postVisible = visiblePostsFilter(userId);
+  return (eb: ExpressionBuilder<Database & { n: Database['notifications']; p: Database['posts'] }, 'n' | 'p'>): Expression<SqlBool> =>
+    eb.or([eb('n.post_id', 'is', null), postVisible(eb as never)]);
+}
+
+/** The member's notifications, newest first, only about what they may still see. */
 export async function listNotifications(db: Executor, userId: number, limit: number, before?: Cursor) {
   let q = db
     .selectFrom('notifications as n')
-    .innerJoin('posts as p', 'p.id', 'n.post_id')
+    .leftJoin('posts as p', 'p.id', 'n.post_id')
     .leftJoin('users as a', 'a.id', 'n.actor_id')
     .select(['n.id', 'n.kind', 'n.created_at', 'n.read_at', 'n.post_id', 'n.comment_id', 'a.handle as actor_handle', 'a.display_name as actor_name'])
     .where('n.user_id', '=', userId)
-    .where(visiblePostsFilter(userId));
+    .where(stillVisible(userId));
   if (before) q = q.where(olderThan('n.created_at', 'n.id', before));
   return q.orderBy('n.created_at', 'desc').orderBy('n.id', 'desc').limit(limit).execute();
 }
@@ -31,11 +43,11 @@ export async function listNotifications(db: Executor, userId: number, limit: num
 export async function countUnread(db: Executor, userId: number): Promise<number> {
   const row = await db
     .selectFrom('notifications as n')
-    .innerJoin('posts as p', 'p.id', 'n.post_id')
+    .leftJoin('posts as p', 'p.id', 'n.post_id')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('n.user_id', '=', userId)
     .where('n.read_at', 'is', null)
-    .where(visiblePostsFilter(userId))
+    .where(stillVisible(userId))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

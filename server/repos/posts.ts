@@ -212,7 +212,7 @@ export async function listLikers(
 export async function followedAmong(db: Executor, followerId: number, authorIds: number[]): Promise<Set<number>> {
   if (!authorIds.length) return new Set();
   const rows = await db.selectFrom('follows').select('followee_id').where('follower_id', '=', followerId).where('followee_id', 'in', authorIds).execute();
-  return new Set(rows.map((r) => r.followee_id));
+  return new Set(rows.map((r) => r.followee_id!));
 }
 
 export async function mentionedAmong(db: Executor, userId: number, postIds: number[]): Promise<Set<number>> {
