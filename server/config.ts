@@ -30,6 +30,8 @@ export interface Config {
     login: RateLimit;
     signup: RateLimit;
     passwordChange: RateLimit;
+    /** pieces of writing (posts, shares, comments, replies) one member may publish per window */
+    posting: RateLimit;
   };
   /** Failed logins on one account before delays start; each further failure doubles the delay. */
   loginFailuresBeforeDelay: number;
@@ -125,6 +127,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       login: { max: int(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 10, 1, 100_000), windowMs: minute },
       signup: { max: int(env, 'RATE_LIMIT_SIGNUP_PER_HOUR', 10, 1, 100_000), windowMs: 60 * minute },
       passwordChange: { max: int(env, 'RATE_LIMIT_PASSWORD_PER_HOUR', 10, 1, 100_000), windowMs: 60 * minute },
+      posting: { max: int(env, 'RATE_LIMIT_POSTS_PER_MINUTE', 10, 1, 100_000), windowMs: minute },
     },
     loginFailuresBeforeDelay: int(env, 'LOGIN_FAILURES_BEFORE_DELAY', 5, 1, 1000),
     pageCacheSeconds: int(env, 'PAGE_CACHE_SECONDS', nodeEnv === 'test' ? 0 : 3, 0, 300),

@@ -19,7 +19,7 @@ import {
 import { adjustPostCounter, listLikers, type PostRow } from '../repos/posts.ts';
 import { canDeleteComment, canEditComment, canInteractWithPost, isActive, type PostRelation } from '../policies/index.ts';
 import type { Comment } from '../db/schema.ts';
-import type { ServiceDeps, Viewer } from './context.ts';
+import type { Viewer, WritingDeps } from './context.ts';
 import type { PostService } from './post-service.ts';
 import { cleanBody, notifyMentions, renderText } from './post-service.ts';
 import { assertValid, checkText } from './validation.ts';
@@ -34,7 +34,7 @@ export interface CommentItem {
   replies: CommentItem[];
 }
 
-export function createCommentService(deps: ServiceDeps & { posts: PostService }) {
+export function createCommentService(deps: WritingDeps & { posts: PostService }) {
   const { db, posts } = deps;
   const now = () => deps.now?.() ?? new Date();
 
@@ -85,6 +85,7 @@ export function createCommentService(deps: ServiceDeps & { posts: PostService })
       }
       const body = checkBody(input.body);
       const rendered = await renderText(db, body, 'body');
+      deps.posting.take(viewer.id);
       return db.transaction().execute(async (trx) => {
         const comment = await insertComment(trx, { postId: post.id, parentId, authorId: viewer.id, body, bodyHtml: rendered.html });
         await adjustPostCounter(trx, post.id, 'comment_count', 1);

@@ -1,12 +1,18 @@
 import type { Config } from '../config.ts';
 import type { Db } from '../db/executor.ts';
 import type { Role, UserStatus } from '../db/schema.ts';
+import type { PostingThrottle } from './posting-throttle.ts';
 
 /** What every service is built with. */
 export interface ServiceDeps {
   db: Db;
   config: Config;
   now?: () => Date;
+}
+
+/** What the services that publish writing also get: the one posting throttle of the process. */
+export interface WritingDeps extends ServiceDeps {
+  posting: PostingThrottle;
 }
 
 /** Facts about the request a service records (audit) but never acts on as HTTP. */

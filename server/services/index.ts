@@ -15,14 +15,16 @@ import { createCommentService } from './comment-service.ts';
 import { createNotificationService } from './notification-service.ts';
 import { createProfileService } from './profile-service.ts';
 import { createFollowService } from './follow-service.ts';
+import { createPostingThrottle } from './posting-throttle.ts';
 
 export function createServices(deps: ServiceDeps) {
   const media = createMediaService(deps);
-  const posts = createPostService({ ...deps, media });
+  const posting = createPostingThrottle(deps.config.rateLimits.posting, () => (deps.now?.() ?? new Date()).getTime());
+  const posts = createPostService({ ...deps, media, posting });
   return {
     media,
     posts,
-    comments: createCommentService({ ...deps, posts }),
+    comments: createCommentService({ ...deps, posts, posting }),
     notifications: createNotificationService(deps),
     account: createAccountService(deps),
     approvals: createApprovalService(deps),

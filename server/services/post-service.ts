@@ -52,7 +52,7 @@ import {
   isActive,
   type PostRelation,
 } from '../policies/index.ts';
-import type { RequestMeta, ServiceDeps, UploadedFile, Viewer } from './context.ts';
+import type { RequestMeta, UploadedFile, Viewer, WritingDeps } from './context.ts';
 import { mentionCandidates, normaliseTag, renderMarkdown } from './markdown.ts';
 import { assertValid, checkText } from './validation.ts';
 
@@ -137,7 +137,7 @@ export async function notifyMentions(
   await insertNotifications(executor, rows);
 }
 
-export function createPostService(deps: ServiceDeps & { media?: MediaStore }) {
+export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
   const { db } = deps;
   const now = () => deps.now?.() ?? new Date();
   const activeId = (viewer: Viewer | null) => (isActive(viewer) ? viewer.id : null);
@@ -271,6 +271,7 @@ export function createPostService(deps: ServiceDeps & { media?: MediaStore }) {
       if (photos.length > MAX_PHOTOS) throw new ValidationError({ photos: { key: 'posts.errors.tooManyPhotos', params: { max: MAX_PHOTOS } } });
       assertValid(Object.fromEntries(photos.map((p) => [`alt${p.field.replace(/\D/g, '')}`, checkText(p.alt.normalize('NFC').trim(), { max: ALT_MAX })])));
       const rendered = await renderText(db, body, 'body');
+      deps.posting.take(viewer.id);
 
       const stored: PhotoItem[] = [];
       try {
@@ -335,6 +336,7 @@ export function createPostService(deps: ServiceDeps & { media?: MediaStore }) {
       if (!canSharePost(viewer, row, rel)) throw new NotFoundError('post');
       const { body, visibility } = checkPost(input, { allowEmpty: true });
       const rendered = await renderText(db, body, 'body');
+      deps.posting.take(viewer.id);
       const original = row;
       return db.transaction().execute(async (trx) => {
         const post = await insertPost(trx, { authorId: viewer.id, wallOwnerId: viewer.id, body, bodyHtml: rendered.html, visibility, sharedPostId: original.id });

@@ -37,6 +37,7 @@ export async function createTestApp(
       RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
       RATE_LIMIT_SIGNUP_PER_HOUR: '1000',
       RATE_LIMIT_PASSWORD_PER_HOUR: '1000',
+      RATE_LIMIT_POSTS_PER_MINUTE: '1000',
       ...options.env,
     },
     options.config,
