@@ -35,7 +35,7 @@ export async function insertFollow(db: Executor, followerId: number, followeeId:
   const row = await db
     .insertInto('follows')
     .values({ follower_id: followerId, followee_id: followeeId })
-    .onConflict((oc) => oc.columns(['follower_id', 'followee_id']).where('followee_id', 'is not', null).doNothing())
+    .onConflict((oc) => oc.columns(['follower_id', 'followee_id']).doNothing())
     .returning('follower_id')
     .executeTakeFirst();
   return !!row;
