@@ -37,6 +37,9 @@ export interface Config {
   loginFailuresBeforeDelay: number;
   /** How long a page seen by visitors without an account may be served again; 0 turns it off. */
   pageCacheSeconds: number;
+  /** Upper bound on how long content shared by all viewers is kept in memory (changes on this
+   * instance, and on others once they are told, drop it at once); 0 turns the cache off. */
+  contentCacheSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -131,6 +134,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     },
     loginFailuresBeforeDelay: int(env, 'LOGIN_FAILURES_BEFORE_DELAY', 5, 1, 1000),
     pageCacheSeconds: int(env, 'PAGE_CACHE_SECONDS', nodeEnv === 'test' ? 0 : 3, 0, 300),
+    contentCacheSeconds: int(env, 'CONTENT_CACHE_SECONDS', 10, 0, 3600),
   };
   return { ...config, ...overrides };
 }

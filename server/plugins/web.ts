@@ -53,6 +53,7 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
   });
 
   app.decorateRequest('viewer', null);
+  app.decorateRequest('unreadCount', undefined);
   app.decorateRequest('locale', config.defaultLocale);
   app.decorateRequest('t', null as never);
   app.decorateRequest('meta', null as never);
@@ -78,12 +79,14 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
     if (request.routeOptions.config?.anonymousOnly || request.url.startsWith('/static/')) return;
     const token = request.cookies[cookieName];
     if (!token) return;
-    const result = await services.sessions.validate(token, request.ip);
+    // Pages (GET) show the unread count in the header: it comes with the session, in one statement.
+    const result = await services.sessions.validate(token, request.ip, { withUnread: request.method === 'GET' });
     if (!result) {
       reply.clearSessionCookie();
       return;
     }
     request.viewer = result.viewer;
+    request.unreadCount = result.unreadCount;
     if (result.renewedExpiresAt) reply.setSessionCookie(token, result.renewedExpiresAt);
     if (!isLocale(chosen) && isLocale(result.viewer.locale)) setLocale(result.viewer.locale);
   });
@@ -100,7 +103,8 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
     const request: FastifyRequest = this.request;
     // The error page must render even when the database does not answer.
     const settings = await services.settings.getCached().catch(() => FALLBACK_SETTINGS);
-    const unreadCount = request.viewer?.status === 'active' ? await services.notifications.unread(request.viewer).catch(() => 0) : 0;
+    const unreadCount =
+      request.viewer?.status === 'active' ? (request.unreadCount ?? (await services.notifications.unread(request.viewer).catch(() => 0))) : 0;
     const store = cacheable(request) && (options.status ?? 200) === 200;
     const context = {
       unreadCount,

@@ -11,9 +11,14 @@ export function personOf(handle: string, displayName: string, avatarKey: string 
   return { handle, name: displayName, url: `/@${handle}`, avatar: avatarUrls({ handle, displayName, avatarKey }) };
 }
 
+const bit = (b: boolean) => (b ? '1' : '0');
+
 export function presentPost(item: PostItem, t: Translate): Record<string, unknown> {
   const r = item.row;
+  const c = item.can;
   return {
+    // The card is rendered once per row and per combination of what differs between viewers.
+    cache: { owner: r, variant: [item.liked, c.edit, c.delete, c.interact, c.share, c.revisions, !!item.shared, item.sharedUnavailable].map(bit).join('') },
     id: r.id,
     url: `/posts/${r.id}`,
     anchor: `post-${r.id}`,
@@ -49,7 +54,9 @@ export function presentPosts(page: Page<PostItem>, t: Translate) {
 
 export function presentComment(item: CommentItem): Record<string, unknown> {
   const r = item.row;
+  const c = item.can;
   return {
+    cache: { owner: r, variant: [item.liked, c.edit, c.delete, c.reply, c.like].map(bit).join('') },
     id: r.id,
     anchor: `comment-${r.id}`,
     postId: r.post_id,

@@ -108,6 +108,8 @@ export function presentProfilePage(page: ProfilePage, viewer: Viewer | null, loc
       loginPath: `/login?next=${encodeURIComponent(`/@${o.handle}`)}`,
     },
     isOwner: page.isOwner,
+    // The profile card is rendered once per owner row and per follow state of the viewer.
+    profileCache: { owner: o, variant: [page.canFollow, page.viewerFollows, !viewer, page.isOwner].map((b) => (b ? '1' : '0')).join('') },
   };
 }
 

@@ -73,8 +73,3 @@ export async function removeCommentLike(db: Executor, commentId: number, userId:
   return removed;
 }
 
-export async function likedCommentIds(db: Executor, userId: number, commentIds: number[]): Promise<Set<number>> {
-  if (!commentIds.length) return new Set();
-  const rows = await db.selectFrom('comment_likes').select('comment_id').where('user_id', '=', userId).where('comment_id', 'in', commentIds).execute();
-  return new Set(rows.map((r) => r.comment_id));
-}

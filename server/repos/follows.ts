@@ -14,22 +14,6 @@ export async function isFollowing(db: Executor, followerId: number, followeeId: 
   return !!row;
 }
 
-/** Both directions between two members in one query (the profile page needs both). */
-export async function followsBetween(db: Executor, a: number, b: number): Promise<{ aFollowsB: boolean; bFollowsA: boolean }> {
-  if (a === b) return { aFollowsB: false, bFollowsA: false };
-  const rows = await db
-    .selectFrom('follows')
-    .select(['follower_id'])
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('follower_id', '=', a), eb('followee_id', '=', b)]),
-        eb.and([eb('follower_id', '=', b), eb('followee_id', '=', a)]),
-      ]),
-    )
-    .execute();
-  return { aFollowsB: rows.some((r) => r.follower_id === a), bFollowsA: rows.some((r) => r.follower_id === b) };
-}
-
 /** Answers true when the row was inserted, false when it was there already. */
 export async function insertFollow(db: Executor, followerId: number, followeeId: number): Promise<boolean> {
   const row = await db

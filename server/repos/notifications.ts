@@ -1,8 +1,8 @@
-import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Executor } from '../db/executor.ts';
 import type { Database, NotificationKind } from '../db/schema.ts';
 import { olderThan, type Cursor } from '../db/pagination.ts';
-import { visiblePostsFilter } from './posts.ts';
+import { visiblePostsFilter, type ViewerColumn } from './posts.ts';
 
 export async function insertNotifications(
   db: Executor,
@@ -20,7 +20,7 @@ export async function insertNotifications(
  * post; one about something else (a new follower, say) always shows. Features that notify about
  * other things add their subject's column and their own visibility condition here.
  */
-function stillVisible(userId: number) {
+function stillVisible(userId: number | ViewerColumn) {
   const postVisible = visiblePostsFilter(userId);
   return (eb: ExpressionBuilder<Database & { n: Database['notifications']; p: Database['posts'] }, 'n' | 'p'>): Expression<SqlBool> =>
     eb.or([eb('n.post_id', 'is', null), postVisible(eb as never)]);
@@ -39,17 +39,25 @@ export async function listNotifications(db: Executor, userId: number, limit: num
   return q.orderBy('n.created_at', 'desc').orderBy('n.id', 'desc').limit(limit).execute();
 }
 
-/** Unread notifications about posts the member may still see (the badge agrees with the list). */
-export async function countUnread(db: Executor, userId: number): Promise<number> {
-  const row = await db
+/** Unread notifications about what the member may still see (the badge agrees with the list). */
+function unreadCountQuery(db: Executor, user: number | ViewerColumn) {
+  const userId = (typeof user === 'number' ? user : sql.ref(user.column)) as number;
+  return db
     .selectFrom('notifications as n')
     .leftJoin('posts as p', 'p.id', 'n.post_id')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('n.user_id', '=', userId)
     .where('n.read_at', 'is', null)
-    .where(stillVisible(userId))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+    .where(stillVisible(user));
+}
+
+export async function countUnread(db: Executor, userId: number): Promise<number> {
+  return Number((await unreadCountQuery(db, userId).executeTakeFirstOrThrow()).n);
+}
+
+/** The same count as a correlated subquery, so the session lookup brings it in the same statement. */
+export function unreadCountOf(db: Executor, userIdColumn: string) {
+  return unreadCountQuery(db, { column: userIdColumn });
 }
 
 export async function markAllRead(db: Executor, userId: number, now: Date): Promise<void> {

@@ -3,14 +3,20 @@ import type { Executor } from '../db/executor.ts';
 import type { Database, Post, Visibility, WallPolicy } from '../db/schema.ts';
 import { olderThan, type Cursor } from '../db/pagination.ts';
 
+/** A column holding the viewer's id, for a filter inside a correlated subquery. */
+export interface ViewerColumn {
+  column: string;
+}
+
 /**
- * The SQL form of canViewPost (server/policies/index.ts), for lists. `viewerId` is null for a
+ * The SQL form of canViewPost (server/policies/index.ts), for lists. `viewer` is null for a
  * visitor or an account that is not active. Keep the two in step: the visibility-matrix tests
  * compare walls and tag pages (this) with permalinks (the policy).
  */
-export function visiblePostsFilter(viewerId: number | null) {
+export function visiblePostsFilter(viewer: number | null | ViewerColumn) {
   return (eb: ExpressionBuilder<Database & { p: Database['posts'] }, 'p'>): Expression<SqlBool> => {
-    if (viewerId === null) return eb('p.visibility', '=', 'public');
+    if (viewer === null) return eb('p.visibility', '=', 'public');
+    const viewerId = (typeof viewer === 'number' ? viewer : sql.ref(viewer.column)) as number;
     return eb.or([
       eb('p.visibility', 'in', ['public', 'members']),
       eb('p.author_id', '=', viewerId),
@@ -57,8 +63,10 @@ export async function findPostsByIds(db: Executor, ids: number[]): Promise<PostR
   return postsWithPeople(db).where('p.id', 'in', ids).execute();
 }
 
-export async function listWallPosts(db: Executor, ownerId: number, viewerId: number | null, limit: number, before?: Cursor): Promise<PostRow[]> {
-  let q = postsWithPeople(db).where('p.wall_owner_id', '=', ownerId).where(visiblePostsFilter(viewerId));
+/** `viewerId` 'everything': every post of the wall whatever its visibility (the content cache filters per viewer). */
+export async function listWallPosts(db: Executor, ownerId: number, viewerId: number | null | 'everything', limit: number, before?: Cursor): Promise<PostRow[]> {
+  let q = postsWithPeople(db).where('p.wall_owner_id', '=', ownerId);
+  if (viewerId !== 'everything') q = q.where(visiblePostsFilter(viewerId));
   if (before) q = q.where(olderThan('p.created_at', 'p.id', before));
   return q.orderBy('p.created_at', 'desc').orderBy('p.id', 'desc').limit(limit).execute();
 }
@@ -184,12 +192,6 @@ export async function removePostLike(db: Executor, postId: number, userId: numbe
   return removed;
 }
 
-export async function likedPostIds(db: Executor, userId: number, postIds: number[]): Promise<Set<number>> {
-  if (!postIds.length) return new Set();
-  const rows = await db.selectFrom('post_likes').select('post_id').where('user_id', '=', userId).where('post_id', 'in', postIds).execute();
-  return new Set(rows.map((r) => r.post_id));
-}
-
 export async function listLikers(
   db: Executor,
   table: 'post_likes' | 'comment_likes',
@@ -206,19 +208,6 @@ export async function listLikers(
     .where(sql.ref(column), '=', targetId);
   if (before) q = q.where(olderThan('l.created_at', 'l.user_id', before));
   return q.orderBy('l.created_at', 'desc').orderBy('l.user_id', 'desc').limit(limit).execute();
-}
-
-/** Of these authors, the ones the viewer follows (one query for a whole page of posts). */
-export async function followedAmong(db: Executor, followerId: number, authorIds: number[]): Promise<Set<number>> {
-  if (!authorIds.length) return new Set();
-  const rows = await db.selectFrom('follows').select('followee_id').where('follower_id', '=', followerId).where('followee_id', 'in', authorIds).execute();
-  return new Set(rows.map((r) => r.followee_id!));
-}
-
-export async function mentionedAmong(db: Executor, userId: number, postIds: number[]): Promise<Set<number>> {
-  if (!postIds.length) return new Set();
-  const rows = await db.selectFrom('post_mentions').select('post_id').where('user_id', '=', userId).where('post_id', 'in', postIds).execute();
-  return new Set(rows.map((r) => r.post_id));
 }
 
 /** Active members by handle (lower-cased), for mentions. */

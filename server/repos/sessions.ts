@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import type { Executor } from '../db/executor.ts';
+import { unreadCountOf } from './notifications.ts';
 import type { Session } from '../db/schema.ts';
 
 export async function insertSession(
@@ -60,8 +62,11 @@ export async function deleteExpiredSessions(db: Executor, now: Date): Promise<nu
   return Number(res.numDeletedRows);
 }
 
-/** The session and its user in one round trip: this runs on every signed-in request. */
-export async function findSessionWithUser(db: Executor, id: string) {
+/**
+ * The session and its user in one round trip: this runs on every signed-in request. Pages also
+ * need the unread notifications count of the header, which then comes in the same statement.
+ */
+export async function findSessionWithUser(db: Executor, id: string, opts: { withUnread?: boolean } = {}) {
   return db
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
@@ -77,6 +82,7 @@ export async function findSessionWithUser(db: Executor, id: string) {
       'u.status',
       'u.locale',
     ])
+    .select(opts.withUnread ? unreadCountOf(db, 'u.id').as('unread_count') : sql<number | null>`null`.as('unread_count'))
     .where('s.id', '=', id)
     .executeTakeFirst();
 }

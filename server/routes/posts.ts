@@ -62,16 +62,15 @@ export async function postsRoutes(app: FastifyInstance) {
 
   async function renderPost(request: FastifyRequest, reply: FastifyReply, postId: number, commentForm?: { error: ValidationError; parentId?: number }) {
     const query = request.query as { after?: string; reply?: string };
-    const { item, row, rel } = await posts.getWithRelation(request.viewer, postId);
-    const list = await comments.list(request.viewer, postId, query.after, { row, rel });
+    const { item, comments: list, next } = await comments.page(request.viewer, postId, query.after);
     const form = commentForm ? presentForm(request.body, commentForm.error, request.t) : emptyForm();
     const replyTo = commentForm?.parentId ?? (query.reply ? Number(query.reply) : undefined);
     return reply.page(
       'posts/show',
       {
         post: presentPost(item, request.t),
-        comments: list.items.map(presentComment),
-        nextComments: list.next,
+        comments: list.map(presentComment),
+        nextComments: next,
         commentForm: form,
         replyTo,
         canComment: item.can.interact,

@@ -55,10 +55,9 @@ export interface ProfilePageOptions {
 /** Renders /@handle; exported so a refused wall post can show the page again with its form. */
 export async function renderProfilePage(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, handle: string, options: ProfilePageOptions = {}) {
   const viewer = request.viewer;
-  const page = await app.services.profiles.view(viewer, handle);
+  const page = await app.services.profiles.view(viewer, handle, options.before);
   const data = presentProfilePage(page, viewer, request.locale);
-  const posts = await app.services.posts.listWall(viewer, page.owner.id, options.before);
-  const wall = presentWall(posts, {
+  const wall = presentWall(page.wall, {
     ownerHandle: page.owner.handle,
     canWrite: data.owner.viewerMayPost,
     t: request.t,

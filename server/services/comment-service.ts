@@ -3,13 +3,13 @@
 // who may see it may comment and like. The comment's author edits and deletes it; the post's
 // author may remove any comment under their post.
 import { NotFoundError } from '../errors.ts';
-import { decodeCursor, toPage } from '../db/pagination.ts';
+import { decodeCursor, encodeCursor, toPage } from '../db/pagination.ts';
+import { cacheTags } from './content-cache.ts';
 import {
   addCommentLike,
   deleteCommentTree,
   findComment,
   insertComment,
-  likedCommentIds,
   listReplies,
   listTopComments,
   removeCommentLike,
@@ -17,10 +17,10 @@ import {
   type CommentRow,
 } from '../repos/comments.ts';
 import { adjustPostCounter, listLikers, type PostRow } from '../repos/posts.ts';
-import { canDeleteComment, canEditComment, canInteractWithPost, isActive, type PostRelation } from '../policies/index.ts';
+import { canDeleteComment, canEditComment, canInteractWithPost, type PostRelation } from '../policies/index.ts';
 import type { Comment } from '../db/schema.ts';
 import type { Viewer, WritingDeps } from './context.ts';
-import type { PostService } from './post-service.ts';
+import type { PostItem, PostService } from './post-service.ts';
 import { cleanBody, notifyMentions, renderText } from './post-service.ts';
 import { assertValid, checkText } from './validation.ts';
 
@@ -34,8 +34,20 @@ export interface CommentItem {
   replies: CommentItem[];
 }
 
+interface CommentsModel {
+  top: CommentRow[];
+  replies: CommentRow[];
+  next: string | undefined;
+}
+
+export interface PostPage {
+  item: PostItem;
+  comments: CommentItem[];
+  next: string | undefined;
+}
+
 export function createCommentService(deps: WritingDeps & { posts: PostService }) {
-  const { db, posts } = deps;
+  const { db, posts, cache } = deps;
   const now = () => deps.now?.() ?? new Date();
 
   function checkBody(raw: string | undefined): string {
@@ -54,24 +66,40 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
     return { comment, post, rel };
   }
 
-  return {
-    /** One page of top-level comments (oldest first) with all their replies. */
-    async list(viewer: Viewer | null, postId: number, cursor: string | undefined, loaded?: { row: PostRow; rel: PostRelation }) {
-      const { row: post, rel } = loaded && loaded.row.id === postId ? loaded : await posts.visiblePost(viewer, postId);
-      const top = toPage(await listTopComments(db, post.id, COMMENTS_PAGE + 1, decodeCursor(cursor)), COMMENTS_PAGE);
+  /** One page of top-level comments (oldest first) with all their replies, as everyone sees it (cached). */
+  function commentsModel(postId: number, cursor: string | undefined): Promise<CommentsModel> {
+    const after = decodeCursor(cursor);
+    return cache.get(`comments:${postId}:${after ? encodeCursor(after) : ''}`, async () => {
+      const top = toPage(await listTopComments(db, postId, COMMENTS_PAGE + 1, after), COMMENTS_PAGE);
       const replies = await listReplies(db, top.items.map((c) => c.id));
-      const liked = isActive(viewer) ? await likedCommentIds(db, viewer.id, [...top.items, ...replies].map((c) => c.id)) : new Set<number>();
-      const interact = canInteractWithPost(viewer, post, rel);
-      const item = (row: CommentRow, children: CommentItem[]): CommentItem => ({
-        row,
-        liked: liked.has(row.id),
-        can: { edit: canEditComment(viewer, row), delete: canDeleteComment(viewer, row, post), reply: interact, like: interact },
-        replies: children,
-      });
-      return {
-        items: top.items.map((c) => item(c, replies.filter((r) => r.parent_id === c.id).map((r) => item(r, [])))),
-        next: top.next,
-      };
+      const tags = new Set([cacheTags.post(postId), ...[...top.items, ...replies].map((c) => cacheTags.member(c.author_id))]);
+      return { value: { top: top.items, replies, next: top.next }, tags: [...tags] };
+    });
+  }
+
+  function itemsOf(viewer: Viewer | null, post: PostRow, rel: PostRelation, model: CommentsModel, liked: Set<number>): CommentItem[] {
+    const interact = canInteractWithPost(viewer, post, rel);
+    const item = (row: CommentRow, children: CommentItem[]): CommentItem => ({
+      row,
+      liked: liked.has(row.id),
+      can: { edit: canEditComment(viewer, row), delete: canDeleteComment(viewer, row, post), reply: interact, like: interact },
+      replies: children,
+    });
+    return model.top.map((c) => item(c, model.replies.filter((r) => r.parent_id === c.id).map((r) => item(r, []))));
+  }
+
+  return {
+    /**
+     * The post page: the post and one page of its comments with what this viewer may do, from the
+     * content cache plus one query about the viewer; "not found" when they may not see the post.
+     */
+    async page(viewer: Viewer | null, postId: number, cursor: string | undefined): Promise<PostPage> {
+      const model = await posts.pageModel(postId);
+      const comments = await commentsModel(model.row.id, cursor);
+      const query = posts.pageFactsQuery(model);
+      const facts = await posts.factsFor(viewer, { ...query, commentIds: [...comments.top, ...comments.replies].map((c) => c.id) });
+      const { item, rel } = posts.viewOf(viewer, model, facts);
+      return { item, comments: itemsOf(viewer, model.row, rel, comments, facts.likedComments), next: comments.next };
     },
 
     async create(viewer: Viewer | null, postId: number, input: { body?: string; parentId?: number }): Promise<Comment> {
@@ -86,12 +114,14 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
       const body = checkBody(input.body);
       const rendered = await renderText(db, body, 'body');
       deps.posting.take(viewer.id);
-      return db.transaction().execute(async (trx) => {
+      const created = await db.transaction().execute(async (trx) => {
         const comment = await insertComment(trx, { postId: post.id, parentId, authorId: viewer.id, body, bodyHtml: rendered.html });
         await adjustPostCounter(trx, post.id, 'comment_count', 1);
         await notifyMentions(trx, post, rendered.mentionIds, viewer.id, comment.id);
         return comment;
       });
+      cache.invalidate([cacheTags.post(post.id)]);
+      return created;
     },
 
     async get(viewer: Viewer | null, id: number) {
@@ -106,6 +136,7 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
       const body = checkBody(input.body);
       const rendered = await renderText(db, body, 'body');
       await updateComment(db, comment.id, body, rendered.html, now());
+      cache.invalidate([cacheTags.post(comment.post_id)]);
       return comment;
     },
 
@@ -116,6 +147,7 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
         const gone = await deleteCommentTree(trx, comment.id);
         if (gone) await adjustPostCounter(trx, comment.post_id, 'comment_count', -gone);
       });
+      cache.invalidate([cacheTags.post(comment.post_id)]);
       return comment;
     },
 
@@ -123,6 +155,7 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
       const { comment, post, rel } = await visibleComment(viewer, id);
       if (!canInteractWithPost(viewer, post, rel)) throw new NotFoundError('comment');
       await db.transaction().execute((trx) => (like ? addCommentLike(trx, comment.id, viewer.id) : removeCommentLike(trx, comment.id, viewer.id)));
+      cache.invalidate([cacheTags.post(comment.post_id)]);
       return comment;
     },
 

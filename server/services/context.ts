@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/executor.ts';
 import type { Role, UserStatus } from '../db/schema.ts';
 import type { PostingThrottle } from './posting-throttle.ts';
+import type { ContentCache } from './content-cache.ts';
 
 /** What every service is built with. */
 export interface ServiceDeps {
@@ -10,8 +11,13 @@ export interface ServiceDeps {
   now?: () => Date;
 }
 
+/** Services whose writes change what pages show also get the content cache, to invalidate it. */
+export interface CachingDeps extends ServiceDeps {
+  cache: ContentCache;
+}
+
 /** What the services that publish writing also get: the one posting throttle of the process. */
-export interface WritingDeps extends ServiceDeps {
+export interface WritingDeps extends CachingDeps {
   posting: PostingThrottle;
 }
 

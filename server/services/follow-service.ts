@@ -5,7 +5,8 @@ import { NotFoundError } from '../errors.ts';
 import { adjustFollowCounts, deleteFollow, insertFollow } from '../repos/follows.ts';
 import { findProfileByHandle } from '../repos/profiles.ts';
 import { canFollow, canViewProfile } from '../policies/index.ts';
-import type { ServiceDeps, Viewer } from './context.ts';
+import type { CachingDeps, Viewer } from './context.ts';
+import { cacheTags } from './content-cache.ts';
 
 export interface FollowResult {
   /** the followed member's handle as they spell it */
@@ -14,7 +15,7 @@ export interface FollowResult {
   changed: boolean;
 }
 
-export function createFollowService({ db }: ServiceDeps) {
+export function createFollowService({ db, cache }: CachingDeps) {
   async function target(viewer: Viewer | null, handle: string) {
     if (!/^[A-Za-z0-9_]{1,30}$/.test(handle)) throw new NotFoundError('profile');
     const owner = await findProfileByHandle(db, handle);
@@ -30,6 +31,7 @@ export function createFollowService({ db }: ServiceDeps) {
         await adjustFollowCounts(trx, follower.id, owner.id, 1);
         return true;
       });
+      if (changed) cache.invalidate([cacheTags.profile(follower.id), cacheTags.profile(owner.id)]);
       return { handle: owner.handle, changed };
     },
 
@@ -40,6 +42,7 @@ export function createFollowService({ db }: ServiceDeps) {
         await adjustFollowCounts(trx, follower.id, owner.id, -1);
         return true;
       });
+      if (changed) cache.invalidate([cacheTags.profile(follower.id), cacheTags.profile(owner.id)]);
       return { handle: owner.handle, changed };
     },
   };

@@ -16,25 +16,28 @@ import { createNotificationService } from './notification-service.ts';
 import { createProfileService } from './profile-service.ts';
 import { createFollowService } from './follow-service.ts';
 import { createPostingThrottle } from './posting-throttle.ts';
+import { createContentCache } from './content-cache.ts';
 
 export function createServices(deps: ServiceDeps) {
   const media = createMediaService(deps);
   const posting = createPostingThrottle(deps.config.rateLimits.posting, () => (deps.now?.() ?? new Date()).getTime());
-  const posts = createPostService({ ...deps, media, posting });
+  const cache = createContentCache({ ttlMs: deps.config.contentCacheSeconds * 1000 });
+  const posts = createPostService({ ...deps, cache, media, posting });
   return {
+    cache,
     media,
     posts,
-    comments: createCommentService({ ...deps, posts, posting }),
+    comments: createCommentService({ ...deps, cache, posts, posting }),
     notifications: createNotificationService(deps),
     account: createAccountService(deps),
     approvals: createApprovalService(deps),
     audit: createAuditService(deps),
     auth: createAuthService(deps),
     health: createHealthService(deps),
-    follows: createFollowService(deps),
+    follows: createFollowService({ ...deps, cache }),
     invitations: createInvitationService(deps),
     maintenance: createMaintenanceService(deps),
-    profiles: createProfileService({ ...deps, media }),
+    profiles: createProfileService({ ...deps, cache, media, posts }),
     roles: createRoleService(deps),
     sessions: createSessionService(deps),
     settings: createSettingsService(deps),

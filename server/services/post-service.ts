@@ -20,17 +20,14 @@ import {
   findPostRow,
   findPostsByIds,
   findWallPolicy,
-  followedAmong,
   insertPhotos,
   insertPost,
   isMentioned,
-  likedPostIds,
   listLikers,
   listPhotos,
   listRevisions,
   listTagPosts,
   listWallPosts,
-  mentionedAmong,
   mentionedUserIds,
   removePostLike,
   replaceMentions,
@@ -53,6 +50,8 @@ import {
   type PostRelation,
 } from '../policies/index.ts';
 import type { RequestMeta, UploadedFile, Viewer, WritingDeps } from './context.ts';
+import { findViewerFacts, NO_FACTS, type ViewerFacts, type ViewerFactsQuery } from '../repos/viewer-facts.ts';
+import { cacheTags } from './content-cache.ts';
 import { mentionCandidates, normaliseTag, renderMarkdown } from './markdown.ts';
 import { assertValid, checkText } from './validation.ts';
 
@@ -61,6 +60,8 @@ export const ALT_MAX = 300;
 export const MAX_PHOTOS = 4;
 const PAGE_SIZE = 20;
 const LIKERS_PAGE = 50;
+/** How many of a wall's newest posts are cached for first pages (each viewer sees a subset). */
+const WALL_WINDOW = 60;
 
 export interface PhotoItem {
   key: string;
@@ -78,6 +79,25 @@ export interface PostItem {
   shared: PostItem | null;
   /** a share whose original was deleted or is hidden from the viewer */
   sharedUnavailable: boolean;
+}
+
+/** Photos and shared originals of a set of posts. */
+export interface PostExtras {
+  photos: Map<number, PhotoItem[]>;
+  originals: Map<number, PostRow>;
+}
+
+/** A post as every viewer gets it (cached); PostItem adds what is particular to one viewer. */
+export interface PostModel {
+  row: PostRow;
+  extras: PostExtras;
+}
+
+interface WallModel {
+  rows: PostRow[];
+  /** the window holds every post of the wall */
+  complete: boolean;
+  extras: PostExtras;
 }
 
 export interface PostInput {
@@ -138,14 +158,14 @@ export async function notifyMentions(
 }
 
 export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
-  const { db } = deps;
+  const { db, cache } = deps;
   const now = () => deps.now?.() ?? new Date();
   const activeId = (viewer: Viewer | null) => (isActive(viewer) ? viewer.id : null);
 
   async function relationTo(viewer: Viewer | null, post: { id: number; author_id: number }): Promise<PostRelation> {
     if (!isActive(viewer)) return { followsAuthor: false, mentioned: false };
-    const [followsAuthor, mentioned] = await Promise.all([isFollowing(db, viewer.id, post.author_id), isMentioned(db, post.id, viewer.id)]);
-    return { followsAuthor, mentioned };
+    const facts = await findViewerFacts(db, viewer.id, { memberIds: [post.author_id], postIds: [post.id] });
+    return { followsAuthor: facts.follows.has(post.author_id), mentioned: facts.mentionedIn.has(post.id) };
   }
 
   /** Loads a post the viewer may see, or answers "not found". */
@@ -157,34 +177,52 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
     return { row, rel };
   }
 
-  /** Flags, photos, likes and shared originals for a page of posts, in a fixed number of queries. */
-  // `known`: the relation of a single post already computed by visiblePost (saves two queries).
-  async function decorate(viewer: Viewer | null, rows: PostRow[], known?: PostRelation): Promise<PostItem[]> {
+  /** Photos and shared originals of some posts (two queries whatever their number). */
+  async function loadExtras(rows: readonly PostRow[]): Promise<PostExtras> {
     const originalIds = [...new Set(rows.map((r) => r.shared_post_id).filter((id): id is number => id !== null))];
     const originals = await findPostsByIds(db, originalIds);
-    const all = [...rows, ...originals];
+    const photoRows = await listPhotos(db, [...rows, ...originals].map((r) => r.id));
+    const photos = new Map<number, PhotoItem[]>();
+    for (const p of photoRows) {
+      let list = photos.get(p.post_id);
+      if (!list) photos.set(p.post_id, (list = []));
+      list.push({ key: p.media_key, alt: p.alt, width: p.width, height: p.height });
+    }
+    return { photos, originals: new Map(originals.map((o) => [o.id, o])) };
+  }
+
+  /** The cache tags of posts and what they show (authors, walls, shared originals). */
+  function tagsOf(rows: readonly PostRow[], extras: PostExtras): string[] {
+    const tags = new Set<string>();
+    for (const r of [...rows, ...extras.originals.values()]) {
+      tags.add(cacheTags.post(r.id));
+      tags.add(cacheTags.member(r.author_id));
+      tags.add(cacheTags.member(r.wall_owner_id));
+    }
+    return [...tags];
+  }
+
+  /** What the viewer's facts query must cover for these posts. */
+  function factsQueryOf(rows: readonly PostRow[], extras: PostExtras): { memberIds: number[]; postIds: number[] } {
+    const all = [...rows, ...extras.originals.values()];
+    return { memberIds: all.map((r) => r.author_id), postIds: all.map((r) => r.id) };
+  }
+
+  async function factsFor(viewer: Viewer | null, query: ViewerFactsQuery): Promise<ViewerFacts> {
     const vid = activeId(viewer);
-    const reuse = known && rows.length === 1 && originals.length === 0 ? { row: rows[0]!, rel: known } : undefined;
-    const [followed, mentioned, liked, photos] = await Promise.all([
-      reuse
-        ? Promise.resolve(new Set(reuse.rel.followsAuthor ? [reuse.row.author_id] : []))
-        : vid
-          ? followedAmong(db, vid, [...new Set(all.map((r) => r.author_id))])
-          : Promise.resolve(new Set<number>()),
-      reuse
-        ? Promise.resolve(new Set(reuse.rel.mentioned ? [reuse.row.id] : []))
-        : vid
-          ? mentionedAmong(db, vid, all.map((r) => r.id))
-          : Promise.resolve(new Set<number>()),
-      vid ? likedPostIds(db, vid, all.map((r) => r.id)) : Promise.resolve(new Set<number>()),
-      listPhotos(db, all.map((r) => r.id)),
-    ]);
+    return vid === null ? NO_FACTS : findViewerFacts(db, vid, query);
+  }
+
+  const relationFrom = (facts: ViewerFacts, row: PostRow): PostRelation => ({ followsAuthor: facts.follows.has(row.author_id), mentioned: facts.mentionedIn.has(row.id) });
+
+  /** Flags, photos, likes and shared originals of posts the viewer may see, from what was loaded. */
+  function buildItems(viewer: Viewer | null, rows: readonly PostRow[], extras: PostExtras, facts: ViewerFacts): PostItem[] {
     const item = (row: PostRow, shared: PostItem | null, sharedUnavailable: boolean): PostItem => {
-      const rel = { followsAuthor: followed.has(row.author_id), mentioned: mentioned.has(row.id) };
+      const rel = relationFrom(facts, row);
       return {
         row,
-        photos: photos.filter((p) => p.post_id === row.id).map((p) => ({ key: p.media_key, alt: p.alt, width: p.width, height: p.height })),
-        liked: liked.has(row.id),
+        photos: extras.photos.get(row.id) ?? [],
+        liked: facts.likedPosts.has(row.id),
         can: {
           edit: canEditPost(viewer, row),
           delete: canDeletePost(viewer, row),
@@ -196,14 +234,36 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
         sharedUnavailable,
       };
     };
-    const originalItems = new Map<number, PostItem | null>();
-    for (const o of originals) {
-      const rel = { followsAuthor: followed.has(o.author_id), mentioned: mentioned.has(o.id) };
-      originalItems.set(o.id, canViewPost(viewer, o, rel) ? item(o, null, false) : null);
-    }
     return rows.map((r) => {
-      const shared = r.shared_post_id !== null ? (originalItems.get(r.shared_post_id) ?? null) : null;
+      const original = r.shared_post_id !== null ? extras.originals.get(r.shared_post_id) : undefined;
+      const shared = original && canViewPost(viewer, original, relationFrom(facts, original)) ? item(original, null, false) : null;
       return item(r, shared, r.is_share && !shared);
+    });
+  }
+
+  /** For lists read with the SQL visibility filter: extras and facts, three queries in all. */
+  async function decorate(viewer: Viewer | null, rows: PostRow[]): Promise<PostItem[]> {
+    const extras = await loadExtras(rows);
+    return buildItems(viewer, rows, extras, await factsFor(viewer, factsQueryOf(rows, extras)));
+  }
+
+  /** A post with its photos and shared original, as every viewer gets it (cached). */
+  function postModel(id: number): Promise<PostModel | null> {
+    return cache.get(`post:${id}`, async () => {
+      const row = await findPostRow(db, id);
+      if (!row) return { value: null, tags: [cacheTags.post(id)] };
+      const extras = await loadExtras([row]);
+      return { value: { row, extras }, tags: tagsOf([row], extras) };
+    });
+  }
+
+  /** The newest posts of a wall whatever their visibility (cached); each viewer's page is filtered from it. */
+  function wallModel(ownerId: number): Promise<WallModel> {
+    return cache.get(`wall:${ownerId}`, async () => {
+      const rows = await listWallPosts(db, ownerId, 'everything', WALL_WINDOW + 1);
+      const window = rows.slice(0, WALL_WINDOW);
+      const extras = await loadExtras(window);
+      return { value: { rows: window, complete: rows.length <= WALL_WINDOW, extras }, tags: [cacheTags.wall(ownerId), ...tagsOf(window, extras)] };
     });
   }
 
@@ -229,10 +289,27 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
     },
 
     /** The wall of a member: their posts and what others wrote there, newest first, as the viewer may see. */
-    async listWall(viewer: Viewer | null, ownerId: number, cursor: string | undefined): Promise<Page<PostItem>> {
-      const rows = await listWallPosts(db, ownerId, activeId(viewer), PAGE_SIZE + 1, decodeCursor(cursor));
+    async listWall(viewer: Viewer | null, ownerId: number, cursor: string | undefined, known?: { facts: ViewerFacts }): Promise<Page<PostItem>> {
+      const before = decodeCursor(cursor);
+      if (!before) {
+        // The first page comes from the cached window when it holds enough posts this viewer may see.
+        const wall = await wallModel(ownerId);
+        const facts = known?.facts ?? (await factsFor(viewer, factsQueryOf(wall.rows, wall.extras)));
+        const visible = wall.rows.filter((r) => canViewPost(viewer, r, relationFrom(facts, r)));
+        if (visible.length > PAGE_SIZE || wall.complete) {
+          const page = toPage(visible, PAGE_SIZE);
+          return { items: buildItems(viewer, page.items, wall.extras, facts), next: page.next };
+        }
+      }
+      const rows = await listWallPosts(db, ownerId, activeId(viewer), PAGE_SIZE + 1, before);
       const page = toPage(rows, PAGE_SIZE);
       return { items: await decorate(viewer, page.items), next: page.next };
+    },
+
+    /** What the viewer facts query of a profile page must cover for its wall's first page. */
+    async wallFactsQuery(ownerId: number): Promise<{ memberIds: number[]; postIds: number[] }> {
+      const wall = await wallModel(ownerId);
+      return factsQueryOf(wall.rows, wall.extras);
     },
 
     async listTag(viewer: Viewer | null, rawTag: string, cursor: string | undefined): Promise<{ tag: string; page: Page<PostItem> }> {
@@ -243,15 +320,31 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
       return { tag, page: { items: await decorate(viewer, page.items), next: page.next } };
     },
 
+    /** A post as it is now (edit and share forms), or "not found". */
     async get(viewer: Viewer | null, id: number): Promise<PostItem> {
-      return (await this.getWithRelation(viewer, id)).item;
+      const { row } = await visiblePost(viewer, id);
+      return (await decorate(viewer, [row]))[0]!;
     },
 
-    /** The post page: the post, and what its comments need to know about it. */
-    async getWithRelation(viewer: Viewer | null, id: number): Promise<{ item: PostItem; row: PostRow; rel: PostRelation }> {
-      const { row, rel } = await visiblePost(viewer, id);
-      return { item: (await decorate(viewer, [row], rel))[0]!, row, rel };
+    /** The post for its page, from the cache, checked against the viewer; `facts` cover at least factsQueryOf. */
+    async pageModel(id: number): Promise<PostModel> {
+      const model = await postModel(id);
+      if (!model) throw new NotFoundError('post');
+      return model;
     },
+
+    pageFactsQuery(model: PostModel): { memberIds: number[]; postIds: number[] } {
+      return factsQueryOf([model.row], model.extras);
+    },
+
+    /** The viewer's view of a cached post, or "not found" when they may not see it. */
+    viewOf(viewer: Viewer | null, model: PostModel, facts: ViewerFacts): { item: PostItem; rel: PostRelation } {
+      const rel = relationFrom(facts, model.row);
+      if (!canViewPost(viewer, model.row, rel)) throw new NotFoundError('post');
+      return { item: buildItems(viewer, [model.row], model.extras, facts)[0]!, rel };
+    },
+
+    factsFor,
 
     /** Whether the viewer may write on this member's wall (the composer is shown only then). */
     async canWriteOn(viewer: Viewer | null, ownerId: number): Promise<boolean> {
@@ -280,7 +373,7 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
           const s = await deps.media.storePhoto(p.file, p.field);
           stored.push({ key: s.key, width: s.width, height: s.height, alt: p.alt.normalize('NFC').trim() });
         }
-        return await db.transaction().execute(async (trx) => {
+        const created = await db.transaction().execute(async (trx) => {
           const post = await insertPost(trx, { authorId: viewer.id, wallOwnerId: ownerId, body, bodyHtml: rendered.html, visibility });
           await insertPhotos(trx, post.id, stored);
           await replaceMentions(trx, post.id, rendered.mentionIds);
@@ -289,6 +382,8 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
           await notifyMentions(trx, post, rendered.mentionIds, viewer.id);
           return { id: post.id };
         });
+        cache.invalidate([cacheTags.post(created.id), cacheTags.wall(ownerId), cacheTags.profile(viewer.id)]);
+        return created;
       } catch (err) {
         await Promise.all(stored.map((s) => deps.media?.remove(s.key).catch(() => {})));
         throw err;
@@ -308,6 +403,8 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
         await replaceTags(trx, row.id, rendered.tags, row.created_at);
         await notifyMentions(trx, { ...row, visibility }, rendered.mentionIds.filter((u) => !before.has(u)), viewer.id);
       });
+      // Shares showing this post carry its tag too.
+      cache.invalidate([cacheTags.post(row.id), cacheTags.wall(row.wall_owner_id)]);
     },
 
     async remove(viewer: Viewer | null, id: number): Promise<{ wallHandle: string }> {
@@ -319,6 +416,7 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
         await adjustProfilePostCount(trx, row.author_id, -1);
         if (row.shared_post_id !== null) await adjustPostCounter(trx, row.shared_post_id, 'share_count', -1);
       });
+      cache.invalidate([cacheTags.post(row.id), cacheTags.wall(row.wall_owner_id), cacheTags.profile(row.author_id), ...(row.shared_post_id !== null ? [cacheTags.post(row.shared_post_id)] : [])]);
       await Promise.all(keys.map((k) => deps.media?.remove(k).catch(() => {})));
       return { wallHandle: row.wall_handle };
     },
@@ -338,7 +436,7 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
       const rendered = await renderText(db, body, 'body');
       deps.posting.take(viewer.id);
       const original = row;
-      return db.transaction().execute(async (trx) => {
+      const created = await db.transaction().execute(async (trx) => {
         const post = await insertPost(trx, { authorId: viewer.id, wallOwnerId: viewer.id, body, bodyHtml: rendered.html, visibility, sharedPostId: original.id });
         await adjustPostCounter(trx, original.id, 'share_count', 1);
         await replaceMentions(trx, post.id, rendered.mentionIds);
@@ -347,12 +445,15 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
         await notifyMentions(trx, post, rendered.mentionIds, viewer.id);
         return { id: post.id };
       });
+      cache.invalidate([cacheTags.post(created.id), cacheTags.post(original.id), cacheTags.wall(viewer.id), cacheTags.profile(viewer.id)]);
+      return created;
     },
 
     async setLike(viewer: Viewer | null, id: number, like: boolean): Promise<void> {
       const { row, rel } = await visiblePost(viewer, id);
       if (!canInteractWithPost(viewer, row, rel)) throw new NotFoundError('post');
       await db.transaction().execute((trx) => (like ? addPostLike(trx, row.id, viewer.id) : removePostLike(trx, row.id, viewer.id)));
+      cache.invalidate([cacheTags.post(row.id)]);
     },
 
     async likers(viewer: Viewer | null, id: number, cursor: string | undefined) {

@@ -9,7 +9,6 @@
 //   commit (a crash between the two leaves an orphan file, never a profile without its file).
 import { NotFoundError, ValidationError, type FieldError } from '../errors.ts';
 import { WALL_POLICIES, type ProfileLink, type ProfileQuestion, type ProfileTagKind, type WallPolicy } from '../db/schema.ts';
-import { followsBetween } from '../repos/follows.ts';
 import {
   findProfileByHandle,
   findProfileByUserId,
@@ -31,7 +30,10 @@ import {
 } from '../repos/profiles.ts';
 import { canEditProfile, canFollow, canManageProfileQuestions, canViewProfile } from '../policies/index.ts';
 import { audit } from './audit-service.ts';
-import type { RequestMeta, ServiceDeps, UploadedFile, Viewer } from './context.ts';
+import type { CachingDeps, RequestMeta, UploadedFile, Viewer } from './context.ts';
+import type { Page } from '../db/pagination.ts';
+import { cacheTags } from './content-cache.ts';
+import type { PostItem, PostService } from './post-service.ts';
 import type { MediaService } from './media-service.ts';
 import { assertValid, checkDisplayName, checkText, clean } from './validation.ts';
 
@@ -206,6 +208,8 @@ export interface ProfileTags {
 }
 
 export interface ProfilePage {
+  /** the first page of the wall, or the page after the cursor given */
+  wall: Page<PostItem>;
   owner: ProfileRow;
   tags: ProfileTags;
   /** answered active questions, in the admin's order */
@@ -243,8 +247,14 @@ function groupTags(rows: { kind: ProfileTagKind; tag: string }[]): ProfileTags {
   return tags;
 }
 
-export function createProfileService(deps: ServiceDeps & { media: Pick<MediaService, 'storeAvatar' | 'remove'> }) {
-  const { db, media } = deps;
+interface ProfileModel {
+  owner: ProfileRow;
+  tags: ProfileTags;
+  answers: { question: ProfileQuestion; answer: string }[];
+}
+
+export function createProfileService(deps: CachingDeps & { media: Pick<MediaService, 'storeAvatar' | 'remove'>; posts: PostService }) {
+  const { db, media, cache, posts } = deps;
   const now = () => deps.now?.() ?? new Date();
 
   // Every profile page shows the answers to the active questions, which change rarely: the list
@@ -265,8 +275,28 @@ export function createProfileService(deps: ServiceDeps & { media: Pick<MediaServ
       return await change;
     } finally {
       questionsCache = undefined;
+      cache.invalidate([cacheTags.questions]);
     }
   };
+
+  /** What a profile page shows of its owner, the same for every viewer (cached); active members only. */
+  function profileModel(handle: string): Promise<ProfileModel | null> {
+    return cache.get(`profile:${handle.toLowerCase()}`, async () => {
+      const owner = await findProfileByHandle(db, handle);
+      // Unknown or inactive accounts are not kept: a sign-up or an approval may change that.
+      if (!owner || !canViewProfile(null, owner)) return { value: null, tags: [], keep: false };
+      const [tagRows, questions, answerRows] = await Promise.all([listProfileTags(db, owner.id), activeQuestionsCached(), listAnswers(db, owner.id)]);
+      const byQuestion = new Map(answerRows.map((a) => [a.question_id, a.answer]));
+      const answers = questions.flatMap((question) => {
+        const answer = byQuestion.get(question.id);
+        return answer ? [{ question, answer }] : [];
+      });
+      return { value: { owner, tags: groupTags(tagRows), answers }, tags: [cacheTags.member(owner.id), cacheTags.profile(owner.id), cacheTags.questions] };
+    });
+  }
+
+  /** Whatever changed on a member's profile shows everywhere at once. */
+  const profileChanged = (userId: number) => cache.invalidate([cacheTags.member(userId), cacheTags.profile(userId)]);
 
   async function ownProfile(viewer: Viewer | null): Promise<ProfileRow> {
     if (!viewer || !canEditProfile(viewer, { id: viewer.id })) throw new NotFoundError('profile');
@@ -276,31 +306,28 @@ export function createProfileService(deps: ServiceDeps & { media: Pick<MediaServ
   }
 
   return {
-    /** The public profile of an active member; 404 for anyone else. */
-    async view(viewer: Viewer | null, handle: string): Promise<ProfilePage> {
+    /**
+     * The public profile of an active member with a page of their wall (404 for anyone else): the
+     * profile and the wall's newest posts come from the content cache, what concerns this viewer
+     * (follows both ways, likes, mentions) from one query.
+     */
+    async view(viewer: Viewer | null, handle: string, wallCursor?: string): Promise<ProfilePage> {
       if (!/^[A-Za-z0-9_]{1,30}$/.test(handle)) throw new NotFoundError('profile');
-      const owner = await findProfileByHandle(db, handle);
-      if (!owner || !canViewProfile(viewer, owner)) throw new NotFoundError('profile');
-      const [tagRows, questions, answerRows, follows] = await Promise.all([
-        listProfileTags(db, owner.id),
-        activeQuestionsCached(),
-        listAnswers(db, owner.id),
-        viewer ? followsBetween(db, viewer.id, owner.id) : { aFollowsB: false, bFollowsA: false },
-      ]);
-      const viewerFollows = follows.aFollowsB;
-      const ownerFollowsViewer = follows.bFollowsA;
-      const byQuestion = new Map(answerRows.map((a) => [a.question_id, a.answer]));
+      const model = await profileModel(handle);
+      if (!model || !canViewProfile(viewer, model.owner)) throw new NotFoundError('profile');
+      const { owner } = model;
+      const wallQuery = wallCursor ? { memberIds: [], postIds: [] } : await posts.wallFactsQuery(owner.id);
+      const facts = await posts.factsFor(viewer, { memberIds: [owner.id, ...wallQuery.memberIds], postIds: wallQuery.postIds });
+      const wall = await posts.listWall(viewer, owner.id, wallCursor, { facts });
       return {
+        wall,
         owner,
-        tags: groupTags(tagRows),
-        answers: questions.flatMap((question) => {
-          const answer = byQuestion.get(question.id);
-          return answer ? [{ question, answer }] : [];
-        }),
+        tags: model.tags,
+        answers: model.answers,
         isOwner: viewer?.id === owner.id,
         canFollow: canFollow(viewer, owner),
-        viewerFollows,
-        ownerFollowsViewer,
+        viewerFollows: facts.follows.has(owner.id),
+        ownerFollowsViewer: facts.followedBy.has(owner.id),
       };
     },
 
@@ -354,6 +381,7 @@ export function createProfileService(deps: ServiceDeps & { media: Pick<MediaServ
         for (const kind of TAG_KINDS) await replaceProfileTags(trx, owner.id, kind, tags[kind]);
         await saveAnswers(trx, owner.id, answers);
       });
+      profileChanged(owner.id);
     },
 
     /** Stores a new avatar (ValidationError on the field for a bad image) and drops the old one. */
@@ -366,6 +394,7 @@ export function createProfileService(deps: ServiceDeps & { media: Pick<MediaServ
         const swapped = await db.transaction().execute((trx) => swapAvatarKey(trx, owner.id, key));
         if (!swapped) throw new NotFoundError('profile');
         previous = swapped.previous;
+        profileChanged(owner.id);
       } catch (err) {
         await media.remove(key).catch(() => undefined);
         throw err;
@@ -377,6 +406,7 @@ export function createProfileService(deps: ServiceDeps & { media: Pick<MediaServ
     async removeAvatar(viewer: Viewer | null): Promise<boolean> {
       const owner = await ownProfile(viewer);
       const swapped = await db.transaction().execute((trx) => swapAvatarKey(trx, owner.id, null));
+      profileChanged(owner.id);
       if (!swapped?.previous) return false;
       await media.remove(swapped.previous);
       return true;

@@ -15,6 +15,8 @@ export interface NewSession {
 
 export interface ValidatedSession {
   viewer: Viewer;
+  /** unread notifications (header badge), when asked for */
+  unreadCount: number | undefined;
   /** set when the expiry moved: the cookie must be sent again */
   renewedExpiresAt?: Date;
 }
@@ -34,11 +36,11 @@ export function createSessionService(deps: ServiceDeps) {
   const lifetimeMs = config.sessionDays * DAY_MS;
 
   return {
-    async validate(token: string | undefined, ip: string): Promise<ValidatedSession | null> {
+    async validate(token: string | undefined, ip: string, opts: { withUnread?: boolean } = {}): Promise<ValidatedSession | null> {
       // Tokens are 32 base32 characters; anything else cannot be one and costs no query.
       if (!token || !/^[a-z2-7]{32}$/.test(token)) return null;
       const id = hashToken(token);
-      const row = await findSessionWithUser(db, id);
+      const row = await findSessionWithUser(db, id, opts);
       if (!row) return null;
       const t = now();
       if (row.expires_at.getTime() <= t.getTime()) {
@@ -62,6 +64,7 @@ export function createSessionService(deps: ServiceDeps) {
           locale: row.locale,
           sessionId: id,
         },
+        unreadCount: row.unread_count === null ? undefined : Number(row.unread_count),
         ...(renewedExpiresAt ? { renewedExpiresAt } : {}),
       };
     },

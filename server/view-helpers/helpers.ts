@@ -1,4 +1,5 @@
 // Template helpers. The locale comes from the root context ({{t}} inside any partial works).
+import { randomBytes } from 'node:crypto';
 import type { HelperOptions } from 'handlebars';
 import { translator } from '../i18n/index.ts';
 import { isLocale } from '../i18n/index.ts';
@@ -32,7 +33,40 @@ export function formatDate(value: unknown, locale: Locale, style: 'short' | 'med
   return dateFormat(locale, style).format(date);
 }
 
+// ---- fragments ---------------------------------------------------------------------------
+// `{{#fragment owner part…}}…{{/fragment}}` renders its block once per owner object, locale and
+// parts, and serves it again while the owner object lives. Owners are rows held by the content
+// cache (server/services/content-cache.ts): when a change invalidates them the next request gets
+// new row objects, so a fragment can never outlive the data it shows. The parts must name
+// everything else the block depends on (the viewer's flags: liked, may edit…). Inside a fragment
+// only the context, the locale, @root.csrfToken and @root.currentPath may be used: the last two
+// differ per request and are rendered as slots, filled in on the way out.
+const FRAGMENT_CSRF = `fragment-csrf-${randomBytes(9).toString('hex')}`;
+const FRAGMENT_PATH = `fragment-path-${randomBytes(9).toString('hex')}`;
+const fragments = new WeakMap<object, Map<string, string>>();
+
+function fragmentHelper(hbs: Hbs) {
+  return function (this: unknown, ...args: unknown[]) {
+    const options = args.pop() as HelperOptions;
+    const [owner, ...parts] = args;
+    if (!owner || typeof owner !== 'object') return options.fn(this);
+    const root = ((options.data as { root?: Record<string, unknown> } | undefined)?.root ?? {}) as Record<string, unknown>;
+    const key = `${String(root.locale)}|${parts.map(String).join('|')}`;
+    let byKey = fragments.get(owner);
+    if (!byKey) fragments.set(owner, (byKey = new Map()));
+    let html = byKey.get(key);
+    if (html === undefined) {
+      const data = hbs.createFrame(options.data);
+      data.root = { ...root, csrfToken: FRAGMENT_CSRF, currentPath: FRAGMENT_PATH };
+      html = options.fn(this, { data });
+      byKey.set(key, html);
+    }
+    return html.replaceAll(FRAGMENT_CSRF, hbs.escapeExpression(String(root.csrfToken ?? ''))).replaceAll(FRAGMENT_PATH, hbs.escapeExpression(String(root.currentPath ?? '')));
+  };
+}
+
 export function registerHelpers(hbs: Hbs): void {
+  hbs.registerHelper('fragment', fragmentHelper(hbs));
   hbs.registerHelper('t', function (key: unknown, options: HelperOptions) {
     return translator(localeOf(options))(String(key), options.hash as Record<string, unknown>);
   });

@@ -7,7 +7,8 @@ let t: TestApp;
 let author: Client;
 let postId: number;
 beforeAll(async () => {
-  t = await createTestApp({ env: { PAGE_CACHE_SECONDS: '60' } });
+  // The content cache of signed-in pages is off here: these tests change rows behind the app's back.
+  t = await createTestApp({ env: { PAGE_CACHE_SECONDS: '60', CONTENT_CACHE_SECONDS: '0' } });
   await createUser(t.db, { handle: 'admin_c', role: 'admin' });
   await createUser(t.db, { handle: 'Auteur' });
   author = await t.loggedIn('Auteur');

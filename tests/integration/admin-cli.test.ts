@@ -115,7 +115,8 @@ afterAll(async () => {
   await store?.destroy();
 });
 
-describe('npm run admin (server/cli/admin.ts)', () => {
+// Each test runs the CLI as its own process: a loaded machine needs more than the default 30 s.
+describe('npm run admin (server/cli/admin.ts)', { timeout: 120_000 }, () => {
   it('promote <handle> moderator gives the role, records admin.role_changed, and the app honours it', async () => {
     const run = await runCli('admin.ts', ['promote', 'cli_target', 'moderator'], store.env);
     expect(run.stderr).toBe('');
@@ -199,7 +200,7 @@ describe('npm run admin (server/cli/admin.ts)', () => {
   });
 });
 
-describe('a data folder already in use', () => {
+describe('a data folder already in use', { timeout: 120_000 }, () => {
   let dir: string;
   let holder: DatabaseHandle | undefined;
 

@@ -42,7 +42,7 @@ function run(env: Record<string, string>): Run {
   return { child, exited };
 }
 
-async function waitHealthy(port: number, run: Run, timeoutMs = 30_000): Promise<void> {
+async function waitHealthy(port: number, run: Run, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   void run.exited.then(() => (exited = true));
@@ -65,7 +65,9 @@ afterAll(async () => {
   await fs.rm(dataDir, { recursive: true, force: true });
 });
 
-describe('server process on the embedded database', () => {
+// Each test starts real server processes (a fresh embedded database takes seconds to create): a
+// loaded machine needs more than the default 30 s.
+describe('server process on the embedded database', { timeout: 120_000 }, () => {
   it('starts on a fresh folder, refuses a second server on it, stops on SIGTERM and reopens', async () => {
     const port = await freePort();
     const first = run({ DATA_DIR: dataDir, PORT: String(port) });
