@@ -37,6 +37,12 @@ export interface Loaded<T> {
 export interface ContentCache {
   /** The cached value, or the result of `load` (kept when nothing was invalidated meanwhile). */
   get<T>(key: string, load: () => Promise<Loaded<T>>): Promise<T>;
+  /**
+   * Several values at once: the cached ones, and the others from one call of `loadMissing` (say,
+   * one query for the twenty posts of a feed page that were not cached). Keys `loadMissing` does
+   * not answer are absent from the result.
+   */
+  getMany<T>(keys: readonly string[], loadMissing: (missing: string[]) => Promise<Map<string, Loaded<T>>>): Promise<Map<string, T>>;
   invalidate(tags: Iterable<string>): void;
   clear(): void;
   readonly size: number;
@@ -111,6 +117,26 @@ export function createContentCache(options: ContentCacheOptions): ContentCache {
       );
       inflight.set(key, promise);
       return promise;
+    },
+
+    async getMany<T>(keys: readonly string[], loadMissing: (missing: string[]) => Promise<Map<string, Loaded<T>>>): Promise<Map<string, T>> {
+      const found = new Map<string, T>();
+      const missing: string[] = [];
+      const t = now();
+      for (const key of new Set(keys)) {
+        const hit = options.ttlMs > 0 ? entries.get(key) : undefined;
+        if (hit && hit.expires > t) found.set(key, hit.value as T);
+        else missing.push(key);
+      }
+      if (missing.length === 0) return found;
+      const startedAt = epoch;
+      const loaded = await loadMissing(missing);
+      const keep = options.ttlMs > 0 && epoch === startedAt;
+      for (const [key, entry] of loaded) {
+        found.set(key, entry.value);
+        if (keep && entry.keep !== false) store(key, entry);
+      }
+      return found;
     },
 
     invalidate(tags) {

@@ -51,7 +51,7 @@ import {
 } from '../policies/index.ts';
 import type { RequestMeta, UploadedFile, Viewer, WritingDeps } from './context.ts';
 import { findViewerFacts, NO_FACTS, type ViewerFacts, type ViewerFactsQuery } from '../repos/viewer-facts.ts';
-import { cacheTags } from './content-cache.ts';
+import { cacheTags, type Loaded } from './content-cache.ts';
 import { mentionCandidates, normaliseTag, renderMarkdown } from './markdown.ts';
 import { assertValid, checkText } from './validation.ts';
 
@@ -257,6 +257,27 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
     });
   }
 
+  /** Many posts by id (a feed page), each cached under the same key as postModel; misses in one batch. */
+  async function postModels(ids: readonly number[]): Promise<Map<number, PostModel>> {
+    const got = await cache.getMany<PostModel>(
+      ids.map((id) => `post:${id}`),
+      async (missing) => {
+        const rows = await findPostsByIds(db, missing.map((k) => Number(k.slice(5))));
+        const all = await loadExtras(rows);
+        const loaded = new Map<string, Loaded<PostModel>>();
+        for (const row of rows) {
+          const original = row.shared_post_id !== null ? all.originals.get(row.shared_post_id) : undefined;
+          const photos = new Map<number, PhotoItem[]>();
+          for (const r of original ? [row, original] : [row]) photos.set(r.id, all.photos.get(r.id) ?? []);
+          const extras: PostExtras = { photos, originals: new Map(original ? [[original.id, original]] : []) };
+          loaded.set(`post:${row.id}`, { value: { row, extras }, tags: tagsOf([row], extras) });
+        }
+        return loaded;
+      },
+    );
+    return new Map([...got.values()].map((m) => [m.row.id, m]));
+  }
+
   /** The newest posts of a wall whatever their visibility (cached); each viewer's page is filtered from it. */
   function wallModel(ownerId: number): Promise<WallModel> {
     return cache.get(`wall:${ownerId}`, async () => {
@@ -345,6 +366,25 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
     },
 
     factsFor,
+
+    /**
+     * Posts by id, in that order, as this viewer may see them (those they may not are left out):
+     * cached models plus one query about the viewer. For lists whose ids come from elsewhere
+     * (a feed page).
+     */
+    async viewPosts(viewer: Viewer | null, ids: readonly number[]): Promise<PostItem[]> {
+      const models = await postModels(ids);
+      const list = ids.map((id) => models.get(id)).filter((m): m is PostModel => !!m);
+      const extras: PostExtras = { photos: new Map(), originals: new Map() };
+      for (const m of list) {
+        for (const [k, v] of m.extras.photos) extras.photos.set(k, v);
+        for (const [k, v] of m.extras.originals) extras.originals.set(k, v);
+      }
+      const rows = list.map((m) => m.row);
+      const facts = await factsFor(viewer, factsQueryOf(rows, extras));
+      const visible = rows.filter((r) => canViewPost(viewer, r, relationFrom(facts, r)));
+      return buildItems(viewer, visible, extras, facts);
+    },
 
     /** Whether the viewer may write on this member's wall (the composer is shown only then). */
     async canWriteOn(viewer: Viewer | null, ownerId: number): Promise<boolean> {

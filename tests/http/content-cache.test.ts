@@ -8,10 +8,9 @@ import { createTestApp, csrfFrom, type Client, type TestApp } from '../support/a
 import { createUser } from '../support/factories.ts';
 import { msg } from '../support/html.ts';
 import { insertPost } from '../../server/repos/posts.ts';
-import type { User } from '../../server/db/schema.ts';
+import type { Viewer } from '../../server/services/index.ts';
 
 let t: TestApp;
-let ana: User;
 let ben: Client;
 let cleo: Client;
 let anaC: Client;
@@ -20,7 +19,7 @@ let anon: Client;
 beforeAll(async () => {
   t = await createTestApp({ env: { CONTENT_CACHE_SECONDS: '600' } });
   await createUser(t.db, { handle: 'admin_cc', role: 'admin' });
-  ana = await createUser(t.db, { handle: 'ana_cc', displayName: 'Ana Autrice' });
+  await createUser(t.db, { handle: 'ana_cc', displayName: 'Ana Autrice' });
   await createUser(t.db, { handle: 'ben_cc', displayName: 'Ben Abonné' });
   await createUser(t.db, { handle: 'cleo_cc', displayName: 'Cléo Voisine' });
   anaC = await t.loggedIn('ana_cc');
@@ -157,5 +156,34 @@ describe('a wall whose newest posts are mostly hidden from the viewer', () => {
     const fanC = await t.loggedIn('eli_cc');
     expect(shown((await fanC.get('/@dora_cc')).text)).toEqual(Array.from({ length: 20 }, (_, i) => 94 - i));
     expect(shown((await anon.get('/@dora_cc')).text)).toEqual(Array.from({ length: 20 }, (_, i) => 24 - i));
+  });
+});
+
+describe('posts by id for a list (a feed page)', () => {
+  it('answers them in the order asked, without those the viewer may not see, with the viewer’s own likes', async () => {
+    const fred = await createUser(t.db, { handle: 'fred_cc', displayName: 'Fred' });
+    const gus = await createUser(t.db, { handle: 'gus_cc' });
+    const fredC = await t.loggedIn('fred_cc');
+    const open = postIdFrom(await publish(fredC, 'fred_cc', 'Ouvert à tous', 'public'));
+    const closed = postIdFrom(await publish(fredC, 'fred_cc', 'Abonnés seulement', 'followers'));
+    const members = postIdFrom(await publish(fredC, 'fred_cc', 'Membres', 'members'));
+    const shared = postIdFrom(await fredC.submit(`/posts/${open}/share`, { body: 'À lire', visibility: 'public' }, { from: `/posts/${open}/share` }));
+    await fredC.submit(`/posts/${members}/like`, { next: '/' }, { from: `/posts/${members}` });
+    const viewer = (u: { id: number; handle: string }): Viewer => ({ id: u.id, handle: u.handle, displayName: u.handle, role: 'member', status: 'active', locale: 'fr', sessionId: 'x' });
+    const { posts } = t.app.services;
+    const ids = [members, 999_999, closed, shared, open];
+
+    const forGus = await posts.viewPosts(viewer(gus), ids);
+    expect(forGus.map((i) => i.row.id)).toEqual([members, shared, open]);
+    expect(forGus.map((i) => i.liked)).toEqual([false, false, false]);
+    expect(forGus[1]!.shared?.row.id).toBe(open);
+
+    const forFred = await posts.viewPosts(viewer(fred), ids);
+    expect(forFred.map((i) => i.row.id)).toEqual([members, closed, shared, open]);
+    expect(forFred[0]!.liked).toBe(true);
+    expect(forFred[0]!.can.edit).toBe(true);
+    expect(forGus[0]!.can.edit).toBe(false);
+
+    expect((await posts.viewPosts(null, ids)).map((i) => i.row.id)).toEqual([shared, open]);
   });
 });

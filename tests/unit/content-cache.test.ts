@@ -89,4 +89,30 @@ describe('content cache', () => {
     expect(await cache.get('a', async () => ({ value: 'reloaded', tags: [] }))).toBe('reloaded');
     expect(await cache.get('d', async () => ({ value: 'reloaded', tags: [] }))).toBe('d');
   });
+
+  it('loads only the missing values of a batch, in one call, and keeps them unless something changed meanwhile', async () => {
+    const cache = createContentCache({ ttlMs: 60_000 });
+    await cache.get('p:1', async () => ({ value: 'one', tags: ['post:1'] }));
+    const calls: string[][] = [];
+    const load = async (missing: string[]) => {
+      calls.push(missing);
+      return new Map(missing.filter((k) => k !== 'p:9').map((k) => [k, { value: k.toUpperCase(), tags: [`post:${k.slice(2)}`] }]));
+    };
+    const got = await cache.getMany(['p:1', 'p:2', 'p:3', 'p:9', 'p:2'], load);
+    expect([...got.entries()]).toEqual([['p:1', 'one'], ['p:2', 'P:2'], ['p:3', 'P:3']]);
+    expect(calls).toEqual([['p:2', 'p:3', 'p:9']]);
+    await cache.getMany(['p:2', 'p:3'], load);
+    expect(calls).toHaveLength(1);
+    cache.invalidate(['post:3']);
+    await cache.getMany(['p:2', 'p:3'], load);
+    expect(calls[1]).toEqual(['p:3']);
+
+    const racing = cache.getMany(['p:4'], async (missing) => {
+      cache.invalidate(['anything']);
+      return load(missing);
+    });
+    expect((await racing).get('p:4')).toBe('P:4');
+    await cache.getMany(['p:4'], load);
+    expect(calls.at(-1)).toEqual(['p:4']);
+  });
 });
