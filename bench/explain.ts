@@ -3,7 +3,8 @@
 // The queries are captured, not retyped: the real application (buildApp) runs in this process on
 // a Kysely instance whose `log` hook records each compiled statement with its parameters, and the
 // four pages of bench/wall-and-post.ts are requested with app.inject() — /@<largest wall> and
-// /posts/<showcase post>, signed out and signed in (a session row for the manifest's viewer,
+// /posts/<showcase post>, signed out and signed in — and the three of bench/feed.ts (the home feed
+// signed in, page 1 and page 10, and the visitors' home page) (a session row for the manifest's viewer,
 // deleted at the end). Each distinct statement is then explained twice with its own parameters
 // (the second, warm run is reported; statements that write are explained inside a transaction that
 // is rolled back).
@@ -30,7 +31,7 @@ import { generateToken, hashToken } from '../server/services/tokens.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const MANIFEST_PATH = path.join(RESULTS_DIR, 'seed-manifest.json');
-const WATCHED = ['posts', 'comments', 'post_likes', 'comment_likes', 'follows', 'post_tags', 'notifications', 'users'];
+const WATCHED = ['posts', 'comments', 'post_likes', 'comment_likes', 'follows', 'post_tags', 'notifications', 'users', 'feed_items'];
 const ALSO_WATCHED = ['post_mentions', 'profiles', 'profile_tags', 'profile_answers', 'sessions', 'post_photos'];
 const INT8 = 20;
 
@@ -162,6 +163,19 @@ async function main() {
       { key: 'post-out', name: `/posts/${postId} signed out`, url: `/posts/${postId}` },
       { key: 'post-in', name: `/posts/${postId} signed in`, url: `/posts/${postId}`, cookie: signedIn },
     ];
+    // The home feed: page 1, and page 10 reached by following the "older posts" links.
+    let feedPage10 = '/';
+    for (let i = 1; i < 10; i++) {
+      const res = await app.inject({ method: 'GET', url: feedPage10, headers: { cookie: signedIn } });
+      const cursor = /href="\/\?before=([^"]+)"/.exec(res.body)?.[1];
+      if (!cursor) break;
+      feedPage10 = `/?before=${cursor}`;
+    }
+    pages.push(
+      { key: 'feed-1', name: '/ signed in (feed page 1)', url: '/', cookie: signedIn },
+      { key: 'feed-10', name: '/ signed in (feed page 10)', url: feedPage10, cookie: signedIn },
+      { key: 'home-out', name: '/ signed out', url: '/' },
+    );
 
     // ---- capture ------------------------------------------------------------------------
     const perPage = new Map<string, Captured[]>();
