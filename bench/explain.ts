@@ -27,6 +27,7 @@ import { buildApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import type { Database } from '../server/db/schema.ts';
 import { generateToken, hashToken } from '../server/services/tokens.ts';
+import { backfillMember, fanOutPost, trimFeeds, withdrawMember } from '../server/repos/feed.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
@@ -196,6 +197,44 @@ async function main() {
       capturing = undefined;
     }
 
+    // The feed's writes (server/repos/feed.ts), run once in a transaction rolled back: the fan-out of
+    // the newest post of the most followed member (with its hashtags), the backfill when the viewer
+    // follows a member they do not follow yet, the withdrawal when they unfollow one they follow,
+    // and the retention trim of their inbox.
+    {
+      const star = (await pool.query<{ id: number }>(`select user_id::int as id from profiles order by follower_count desc limit 1`)).rows[0]!.id;
+      const post = (
+        await pool.query<{ id: number; author_id: number; wall_owner_id: number; visibility: 'public'; created_at: Date }>(
+          `select id::int, author_id::int, wall_owner_id::int, visibility, created_at from posts where author_id = $1 order by created_at desc, id desc limit 1`,
+          [star],
+        )
+      ).rows[0]!;
+      const tags = (await pool.query<{ tag: string }>(`select tag from post_tags where post_id = $1`, [post.id])).rows.map((r) => r.tag);
+      const followed = (await pool.query<{ id: number }>(`select followee_id::int as id from follows where follower_id = $1 and followee_id is not null order by followee_id limit 1`, [manifest.viewer.id])).rows[0]!.id;
+      const stranger = (
+        await pool.query<{ id: number }>(
+          `select author_id::int as id from posts p where author_id <> $1 and not exists (select 1 from follows f where f.follower_id = $1 and f.followee_id = p.author_id) order by created_at desc limit 1`,
+          [manifest.viewer.id],
+        )
+      ).rows[0]!.id;
+      capturing = [];
+      const rollback = new Error('rollback');
+      await db
+        .transaction()
+        .execute(async (trx) => {
+          await fanOutPost(trx, post, tags);
+          await backfillMember(trx, manifest.viewer.id, stranger);
+          await withdrawMember(trx, manifest.viewer.id, followed);
+          await trimFeeds(trx, [manifest.viewer.id], 500);
+          throw rollback;
+        })
+        .catch((err: unknown) => {
+          if (err !== rollback) throw err;
+        });
+      perPage.set('feed-writes', capturing.filter((c) => !/^\s*(begin|commit|rollback)/i.test(c.sql)));
+      capturing = undefined;
+    }
+
     // ---- explain ------------------------------------------------------------------------
     const distinct = new Map<string, Explained>();
     const explainOne = async (c: Captured, pageName: string) => {
@@ -255,6 +294,9 @@ async function main() {
         info,
       });
     };
+    // The writes are explained (and listed per page) with the pages, not timed with them.
+    const timedPages = [...pages];
+    pages.push({ key: 'feed-writes', name: 'feed writes (fan-out, backfill, withdraw, trim)', url: '' });
     for (const page of pages) for (const c of perPage.get(page.key)!) await explainOne(c, page.name);
     for (const c of amortised) await explainOne(c, 'amortised (first request after 5 s)');
 
@@ -307,7 +349,7 @@ async function main() {
       out();
       out('| Page | Wall time per request (ms) | Node CPU per request (ms) | Statement time seen by the client, summed (ms) | Response KiB |');
       out('| --- | ---: | ---: | ---: | ---: |');
-      for (const page of pages) {
+      for (const page of timedPages) {
         const headers = page.cookie ? { cookie: page.cookie } : {};
         for (let i = 0; i < 30; i++) await app.inject({ method: 'GET', url: page.url, headers });
         capturing = [];

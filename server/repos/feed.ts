@@ -119,10 +119,15 @@ export async function backfillHashtag(db: Executor, followerId: number, tag: str
 /** Withdraws `reason` from the given items of a member; items left without a reason go. */
 async function withdraw(db: Executor, memberId: number, reason: FeedReason, postIds: ReturnType<typeof sql>): Promise<void> {
   await sql`delete from feed_items where member_id = ${memberId} and reasons = ${reason} and post_id in (${postIds})`.execute(db);
-  await sql`update feed_items set reasons = reasons & ~${reason}::int where member_id = ${memberId} and reasons & ${reason} <> 0 and post_id in (${postIds})`.execute(db);
+  await sql`update feed_items set reasons = reasons & ~${reason}::int
+            where member_id = ${memberId} and reasons & ${reason} <> 0 and reasons & ~${reason}::int <> 0 and post_id in (${postIds})`.execute(db);
 }
 
-/** After an unfollow (or a removed follower): that member's posts leave the feed unless another reason keeps them. */
+/**
+ * After an unfollow (or a removed follower): that member's posts leave the feed unless another
+ * reason keeps them. Reads the follower's whole inbox (at most about feedKeep items, each checked
+ * against posts by primary key): bounded, and cheaper than finding the followee's posts among all.
+ */
 export async function withdrawMember(db: Executor, followerId: number, followeeId: number): Promise<void> {
   await withdraw(db, followerId, FEED_REASONS.followed, sql`select f.post_id from feed_items f join posts p on p.id = f.post_id where f.member_id = ${followerId} and p.author_id = ${followeeId}`);
 }
