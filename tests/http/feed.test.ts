@@ -7,7 +7,7 @@ import type { Response } from 'supertest';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
 import { msg } from '../support/html.ts';
-import { trimFeeds } from '../../server/repos/feed.ts';
+import { deliverToFollowersOf, FEED_REASONS, trimFeeds } from '../../server/repos/feed.ts';
 import type { User } from '../../server/db/schema.ts';
 
 let t: TestApp;
@@ -174,6 +174,19 @@ describe('pages', () => {
     await trimFeeds(t.db, [pager.id], 10);
     const rows = await t.db.selectFrom('feed_items').select('post_id').where('member_id', '=', pager.id).orderBy('feed_at', 'desc').execute();
     expect(rows).toHaveLength(10);
+  });
+});
+
+describe('delivering to the followers of something (the hook later features use)', () => {
+  it('puts one item in the feed of everyone following the target, once, keeping earlier reasons', async () => {
+    const fans = [await createUser(t.db, { handle: 'fan_a' }), await createUser(t.db, { handle: 'fan_b' })];
+    for (const f of fans) await t.db.insertInto('follows').values({ follower_id: f.id, followee_id: stranger.id }).execute();
+    const id = await publish(stranger_c, 'stranger', 'Livré aux abonnés', 'members');
+    const reached = await deliverToFollowersOf(t.db, 'followee_id', [stranger.id], { postId: id, feedAt: new Date() }, FEED_REASONS.topic);
+    expect(new Set(reached)).toEqual(new Set(fans.map((f) => f.id)));
+    const rows = await t.db.selectFrom('feed_items').select(['member_id', 'reasons']).where('post_id', '=', id).where('member_id', 'in', fans.map((f) => f.id)).execute();
+    expect(rows.map((r) => r.reasons)).toEqual([FEED_REASONS.followed | FEED_REASONS.topic, FEED_REASONS.followed | FEED_REASONS.topic]);
+    expect(await deliverToFollowersOf(t.db, 'hashtag', [], { postId: id, feedAt: new Date() }, FEED_REASONS.topic)).toEqual([]);
   });
 });
 
