@@ -3,7 +3,8 @@
 // The queries are captured, not retyped: the real application (buildApp) runs in this process on
 // a Kysely instance whose `log` hook records each compiled statement with its parameters, and the
 // four pages of bench/wall-and-post.ts are requested with app.inject() — /@<largest wall> and
-// /posts/<showcase post>, signed out and signed in (a session row for the manifest's viewer,
+// /posts/<showcase post>, signed out and signed in — and the three of bench/feed.ts (the home feed
+// signed in, page 1 and page 10, and the visitors' home page) (a session row for the manifest's viewer,
 // deleted at the end). Each distinct statement is then explained twice with its own parameters
 // (the second, warm run is reported; statements that write are explained inside a transaction that
 // is rolled back).
@@ -26,11 +27,12 @@ import { buildApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import type { Database } from '../server/db/schema.ts';
 import { generateToken, hashToken } from '../server/services/tokens.ts';
+import { backfillMember, fanOutPost, trimFeeds, withdrawMember } from '../server/repos/feed.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const MANIFEST_PATH = path.join(RESULTS_DIR, 'seed-manifest.json');
-const WATCHED = ['posts', 'comments', 'post_likes', 'comment_likes', 'follows', 'post_tags', 'notifications', 'users'];
+const WATCHED = ['posts', 'comments', 'post_likes', 'comment_likes', 'follows', 'post_tags', 'notifications', 'users', 'feed_items'];
 const ALSO_WATCHED = ['post_mentions', 'profiles', 'profile_tags', 'profile_answers', 'sessions', 'post_photos'];
 const INT8 = 20;
 
@@ -162,6 +164,19 @@ async function main() {
       { key: 'post-out', name: `/posts/${postId} signed out`, url: `/posts/${postId}` },
       { key: 'post-in', name: `/posts/${postId} signed in`, url: `/posts/${postId}`, cookie: signedIn },
     ];
+    // The home feed: page 1, and page 10 reached by following the "older posts" links.
+    let feedPage10 = '/';
+    for (let i = 1; i < 10; i++) {
+      const res = await app.inject({ method: 'GET', url: feedPage10, headers: { cookie: signedIn } });
+      const cursor = /href="\/\?before=([^"]+)"/.exec(res.body)?.[1];
+      if (!cursor) break;
+      feedPage10 = `/?before=${cursor}`;
+    }
+    pages.push(
+      { key: 'feed-1', name: '/ signed in (feed page 1)', url: '/', cookie: signedIn },
+      { key: 'feed-10', name: '/ signed in (feed page 10)', url: feedPage10, cookie: signedIn },
+      { key: 'home-out', name: '/ signed out', url: '/' },
+    );
 
     // ---- capture ------------------------------------------------------------------------
     const perPage = new Map<string, Captured[]>();
@@ -179,6 +194,44 @@ async function main() {
       perPage.set(page.key, capturing);
       const steady = new Set(capturing.map((c) => c.sql));
       for (const w of warmQueries) if (!steady.has(w.sql) && !amortised.some((a) => a.sql === w.sql)) amortised.push(w);
+      capturing = undefined;
+    }
+
+    // The feed's writes (server/repos/feed.ts), run once in a transaction rolled back: the fan-out of
+    // the newest post of the most followed member (with its hashtags), the backfill when the viewer
+    // follows a member they do not follow yet, the withdrawal when they unfollow one they follow,
+    // and the retention trim of their inbox.
+    {
+      const star = (await pool.query<{ id: number }>(`select user_id::int as id from profiles order by follower_count desc limit 1`)).rows[0]!.id;
+      const post = (
+        await pool.query<{ id: number; author_id: number; wall_owner_id: number; visibility: 'public'; created_at: Date }>(
+          `select id::int, author_id::int, wall_owner_id::int, visibility, created_at from posts where author_id = $1 order by created_at desc, id desc limit 1`,
+          [star],
+        )
+      ).rows[0]!;
+      const tags = (await pool.query<{ tag: string }>(`select tag from post_tags where post_id = $1`, [post.id])).rows.map((r) => r.tag);
+      const followed = (await pool.query<{ id: number }>(`select followee_id::int as id from follows where follower_id = $1 and followee_id is not null order by followee_id limit 1`, [manifest.viewer.id])).rows[0]!.id;
+      const stranger = (
+        await pool.query<{ id: number }>(
+          `select author_id::int as id from posts p where author_id <> $1 and not exists (select 1 from follows f where f.follower_id = $1 and f.followee_id = p.author_id) order by created_at desc limit 1`,
+          [manifest.viewer.id],
+        )
+      ).rows[0]!.id;
+      capturing = [];
+      const rollback = new Error('rollback');
+      await db
+        .transaction()
+        .execute(async (trx) => {
+          await fanOutPost(trx, post, tags);
+          await backfillMember(trx, manifest.viewer.id, stranger);
+          await withdrawMember(trx, manifest.viewer.id, followed);
+          await trimFeeds(trx, [manifest.viewer.id], 500);
+          throw rollback;
+        })
+        .catch((err: unknown) => {
+          if (err !== rollback) throw err;
+        });
+      perPage.set('feed-writes', capturing.filter((c) => !/^\s*(begin|commit|rollback)/i.test(c.sql)));
       capturing = undefined;
     }
 
@@ -241,6 +294,9 @@ async function main() {
         info,
       });
     };
+    // The writes are explained (and listed per page) with the pages, not timed with them.
+    const timedPages = [...pages];
+    pages.push({ key: 'feed-writes', name: 'feed writes (fan-out, backfill, withdraw, trim)', url: '' });
     for (const page of pages) for (const c of perPage.get(page.key)!) await explainOne(c, page.name);
     for (const c of amortised) await explainOne(c, 'amortised (first request after 5 s)');
 
@@ -293,7 +349,7 @@ async function main() {
       out();
       out('| Page | Wall time per request (ms) | Node CPU per request (ms) | Statement time seen by the client, summed (ms) | Response KiB |');
       out('| --- | ---: | ---: | ---: | ---: |');
-      for (const page of pages) {
+      for (const page of timedPages) {
         const headers = page.cookie ? { cookie: page.cookie } : {};
         for (let i = 0; i < 30; i++) await app.inject({ method: 'GET', url: page.url, headers });
         capturing = [];

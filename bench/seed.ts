@@ -2,10 +2,11 @@
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/entraide_bench npm run bench:seed [-- --reset]
 //
-// Members with French names, bios and skills; follows (each member follows 20–200 others, popular
-// members many more followers than the rest); posts in French of varied length with #hashtags and
+// Members with French names, bios and skills; follows (each member follows 50–500 others, popular
+// members many more followers than the rest; a fifth of the members also follow 1–3 hashtags); posts in French of varied length with #hashtags and
 // @mentions (post_tags, post_mentions), mixed visibilities, shares and edits; comments with
-// replies; likes on posts and comments; mention notifications; sessions. Every counter
+// replies; likes on posts and comments; mention notifications; sessions; each member's home feed
+// inbox (feed_items, see "feed" below). Every counter
 // (profiles.post_count/follower_count/following_count, posts.like_count/comment_count/share_count,
 // comments.like_count) is computed from the rows and checked at the end.
 //
@@ -23,12 +24,20 @@
 // Options (after `--`):
 //   --reset              the database already has members: migrate it down to nothing and up again
 //   --users=N            members                              (default 10000)
-//   --posts=N            posts, shares and showcase included  (default 200000)
+//   --posts=N            posts, shares and showcase included  (default 1000000)
 //   --comments=N         comments, replies included           (default 500000)
 //   --post-likes=N       likes on posts                       (default 600000)
 //   --comment-likes=N    likes on comments                    (default 400000)
 //   --showcase=N         posts with exactly 50 comments       (default 5)
 //   --seed=N             random seed                          (default 42)
+//   --feed-window=N      newest posts fanned out into feeds   (default 20000)
+//   --feed-keep=N        items kept per feed (FEED_KEEP)      (default 500)
+//
+// The feed inboxes are filled the way the application fills them on write (own posts, posts on
+// one's wall, posts of followed members for followers, posts with a followed hashtag), keeping
+// the newest --feed-keep per member, but only from the newest --feed-window posts: fanning all
+// the posts out would write hundreds of millions of rows to keep a few million. Members whose
+// window holds fewer items get a shorter feed (the app would have older items there too).
 //
 // Only a Postgres on the loopback interface is accepted; the database is created when missing.
 import fs from 'node:fs/promises';
@@ -56,10 +65,10 @@ function fail(message: string): never {
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/entraide_bench node bench/seed.ts [--reset] [--users=N] [--posts=N] [--comments=N] [--post-likes=N] [--comment-likes=N] [--showcase=N] [--seed=N]');
+  console.log('Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/entraide_bench node bench/seed.ts [--reset] [--users=N] [--posts=N] [--comments=N] [--post-likes=N] [--comment-likes=N] [--showcase=N] [--seed=N] [--feed-window=N] [--feed-keep=N]');
   process.exit(0);
 }
-const known = new Set(['--reset', '--users', '--posts', '--comments', '--post-likes', '--comment-likes', '--showcase', '--seed']);
+const known = new Set(['--reset', '--users', '--posts', '--comments', '--post-likes', '--comment-likes', '--showcase', '--seed', '--feed-window', '--feed-keep']);
 for (const a of argv) if (!known.has(a.split('=')[0]!)) fail(`Unknown option ${a} (see --help)`);
 
 function intArg(name: string, fallback: number, min: number, max: number): number {
@@ -73,12 +82,14 @@ function intArg(name: string, fallback: number, min: number, max: number): numbe
 const opts = {
   reset: argv.includes('--reset'),
   users: intArg('users', 10_000, 300, 1_000_000),
-  posts: intArg('posts', 200_000, 1_000, 20_000_000),
+  posts: intArg('posts', 1_000_000, 1_000, 20_000_000),
   comments: intArg('comments', 500_000, 1_000, 50_000_000),
   postLikes: intArg('post-likes', 600_000, 0, 50_000_000),
   commentLikes: intArg('comment-likes', 400_000, 0, 50_000_000),
   showcase: intArg('showcase', 5, 1, 50),
   seed: intArg('seed', 42, 0, 2 ** 31),
+  feedWindow: intArg('feed-window', 20_000, 100, 1_000_000),
+  feedKeep: intArg('feed-keep', 500, 50, 100_000),
 };
 
 const databaseUrl = process.env.DATABASE_URL?.trim();
@@ -355,7 +366,7 @@ async function prepareSchema(): Promise<void> {
 }
 
 // Tables whose secondary indexes are dropped during the load and rebuilt after.
-const LOADED_TABLES = ['follows', 'posts', 'post_mentions', 'post_tags', 'post_revisions', 'comments', 'post_likes', 'comment_likes', 'notifications', 'profile_tags', 'sessions'];
+const LOADED_TABLES = ['follows', 'posts', 'post_mentions', 'post_tags', 'post_revisions', 'comments', 'post_likes', 'comment_likes', 'notifications', 'profile_tags', 'sessions', 'feed_items', 'profiles'];
 
 interface IndexDef {
   name: string;
@@ -517,7 +528,7 @@ interface Manifest {
   options: typeof opts;
   durationS: number;
   counts: Record<string, number>;
-  viewer: { id: number; handle: string; displayName: string; following: number };
+  viewer: { id: number; handle: string; displayName: string; following: number; feedItems: number };
   fullWalls: { id: number; handle: string; displayName: string; posts: number; publicPosts: number; followers: number; note: string }[];
   showcasePosts: { id: number; wallHandle: string; authorHandle: string; comments: number; topLevel: number; replies: number; likes: number }[];
   steps: { step: string; rows: number; seconds: number }[];
@@ -540,7 +551,7 @@ async function main(): Promise<void> {
   const C_RANDOM = Math.max(opts.comments - C_SHOWCASE, 0);
   const C_REPLIES = Math.round(C_RANDOM * 0.2);
   const C_TOP = C_RANDOM - C_REPLIES;
-  progress.plannedRows = N * 2 + N * 7 + Math.round(N * 0.7) + N * 110 + P + Math.round(P * 1.1) + opts.comments + opts.postLikes + opts.commentLikes + Math.round(P * 0.6);
+  progress.plannedRows = N * 2 + N * 7 + Math.round(N * 0.7) + N * 275 + N * opts.feedKeep * 0.8 + P + Math.round(P * 1.1) + opts.comments + opts.postLikes + opts.commentLikes + Math.round(P * 0.6);
 
   const client = new pg.Client({ connectionString: dbUrl.href });
   await client.connect();
@@ -654,7 +665,7 @@ async function main(): Promise<void> {
     );
 
     // ---- follows ------------------------------------------------------------------------
-    log('Follows (each member follows 20–200 others; low ids are the popular ones)…');
+    log('Follows (each member follows 50–500 others; low ids are the popular ones)…');
     let followRows = 0;
     await chunked('follows', N, 500, async (from, to) => {
       const rows = await q(
@@ -665,7 +676,7 @@ async function main(): Promise<void> {
              from (
                select u.id as follower_id, u.k, 1 + floor(${int(N)} * power(random(), 2))::bigint as followee_id, g as ord,
                       now() - random() * interval '380 days' as created_at
-                 from (select id, 20 + floor(random() * 181)::int as k from generate_series($1::bigint, $2::bigint) as id) u,
+                 from (select id, 50 + floor(random() * 451)::int as k from generate_series($1::bigint, $2::bigint) as id) u,
                       lateral generate_series(1, u.k + u.k / 2 + 10) as g
              ) c
             where c.followee_id <> c.follower_id
@@ -794,6 +805,15 @@ async function main(): Promise<void> {
       q(`insert into post_tags (post_id, tag, created_at)
          select p.id, t.tag, p.created_at from posts p join tmp_post_bodies b on b.body = p.body cross join unnest(b.tags) as t(tag) where not p.is_share`),
     );
+    await single('tag follows', () =>
+      // A fifth of the members follow 1–3 hashtags, the popular ones more often.
+      q(`insert into follows (follower_id, hashtag, created_at)
+         select follower_id, tag, min(created_at) from (
+           select u.id as follower_id, ($1::text[])[1 + floor(${int(HASHTAGS.length)} * power(random(), 2))::int] as tag, now() - random() * interval '200 days' as created_at
+             from (select id, 1 + floor(random() * 3)::int as k from users where random() < 0.2) u
+             cross join lateral generate_series(1, u.k) as g
+         ) x group by follower_id, tag`, [HASHTAGS]),
+    );
     await single('revisions', () =>
       q(`insert into post_revisions (post_id, body, written_at, replaced_at)
          select id, left(body, 4000) || E'\\n\\n(première version)', created_at, edited_at from posts where edited_at is not null order by id`),
@@ -905,16 +925,13 @@ async function main(): Promise<void> {
     const viewer = await one<{ id: number; handle: string; display_name: string }>(
       `select u.id::int as id, u.handle, u.display_name from users u
          join (select follower_id, count(*) as n from follows group by follower_id) f on f.follower_id = u.id
-        where u.role = 'member' and f.n between 60 and 150 and u.id > ${int(Math.floor(N / 3))} and u.id <> all($1::bigint[])
-        order by u.id limit 1`,
+        where u.role = 'member' and u.id > ${int(Math.floor(N / 3))} and u.id <> all($1::bigint[])
+        order by abs(f.n - 300), u.id limit 1`,
       [showcaseOwners],
     );
-    // The unique index on follows is dropped during the load, so "on conflict" could not see duplicates.
-    await q(
-      `insert into follows (follower_id, followee_id) select $1, o from unnest($2::bigint[]) as o
-        where not exists (select 1 from follows f where f.follower_id = $1 and f.followee_id = o)`,
-      [viewer.id, showcaseOwners],
-    );
+    // (The follows unique indexes are dropped during the load: "on conflict" could not see a duplicate.)
+    await q(`insert into follows (follower_id, followee_id) select $1, o from unnest($2::bigint[]) as o
+              where not exists (select 1 from follows f where f.follower_id = $1 and f.followee_id = o)`, [viewer.id, showcaseOwners]);
     await q(`insert into comment_likes (comment_id, user_id) select id, $1 from comments where id >= $2 and id % 7 = 0 on conflict do nothing`, [viewer.id, showcaseCommentFirstId]);
     await q(`insert into post_likes (post_id, user_id) select id, $1 from posts where wall_owner_id = any($2::bigint[]) and id % 5 = 0 on conflict do nothing`, [viewer.id, showcaseOwners]);
 
@@ -963,14 +980,50 @@ async function main(): Promise<void> {
       q(`update profiles pr set post_count = a.pc, follower_count = a.fc, following_count = a.gc
            from (select uid, sum(pc)::int as pc, sum(fc)::int as fc, sum(gc)::int as gc from (
                    select author_id as uid, 1 as pc, 0 as fc, 0 as gc from posts
-                   union all select followee_id, 0, 1, 0 from follows
-                   union all select follower_id, 0, 0, 1 from follows
+                   union all select followee_id, 0, 1, 0 from follows where followee_id is not null
+                   union all select follower_id, 0, 0, 1 from follows where followee_id is not null
                  ) u group by uid) a
           where a.uid = pr.user_id`).then(() => 0),
     );
     for (const [table, column] of [['users', 'id'], ['posts', 'id'], ['comments', 'id'], ['notifications', 'id'], ['profile_questions', 'id'], ['post_revisions', 'id']] as const) {
       await client.query(`select setval(pg_get_serial_sequence('${table}', '${column}'), greatest((select max(${column}) from ${table}), 1))`);
     }
+
+    // ---- feed inboxes -------------------------------------------------------------------
+    // What server/repos/feed.ts fanOutPost writes, for the newest --feed-window posts, ranked per
+    // member and cut at --feed-keep (reasons: 1 own, 2 followed author, 4 wall, 8 hashtag).
+    log(`Feed inboxes (the newest ${fmt(opts.feedWindow)} posts fanned out, ${fmt(opts.feedKeep)} kept per member)…`);
+    await client.query(`create temp table tmp_recent as select id, author_id, wall_owner_id, visibility, created_at from posts order by created_at desc, id desc limit ${int(opts.feedWindow)}`);
+    await client.query(`create index on tmp_recent (author_id)`);
+    await client.query(`create temp table tmp_recent_tags as select t.post_id, t.tag from post_tags t join tmp_recent r on r.id = t.post_id and r.visibility in ('public', 'members')`);
+    await client.query(`analyze tmp_recent; analyze tmp_recent_tags`);
+    let feedRows = 0;
+    await chunked('feed_items', N, 1000, async (from, to) => {
+      const rows = await q(
+        `insert into feed_items (member_id, post_id, feed_at, reasons)
+         select member_id, post_id, created_at, reasons from (
+           select member_id, post_id, created_at, reasons,
+                  row_number() over (partition by member_id order by created_at desc, post_id desc) as rn
+             from (
+               select member_id, post_id, max(created_at) as created_at, bit_or(reason) as reasons from (
+                 select r.author_id as member_id, r.id as post_id, r.created_at, 1 as reason from tmp_recent r where r.author_id between $1 and $2
+                 union all select r.wall_owner_id, r.id, r.created_at, 4 from tmp_recent r where r.wall_owner_id between $1 and $2
+                 union all select f.follower_id, r.id, r.created_at, 2 from follows f join tmp_recent r on r.author_id = f.followee_id
+                            where f.follower_id between $1 and $2 and r.visibility in ('public', 'members', 'followers')
+                 union all select f.follower_id, r.id, r.created_at, 8 from follows f join tmp_recent_tags t on t.tag = f.hashtag join tmp_recent r on r.id = t.post_id
+                            where f.follower_id between $1 and $2 and f.hashtag is not null
+               ) c group by member_id, post_id
+             ) g
+         ) ranked
+         where rn <= ${int(opts.feedKeep)}`,
+        [from, to],
+      );
+      progress.doneRows += rows - (to - from + 1);
+      feedRows += rows;
+      return to - from + 1;
+    }, 'members');
+    progress.steps[progress.steps.length - 1]!.rows = feedRows;
+    log(`  ${fmt(feedRows)} feed items`);
 
     // ---- indexes back, checks, statistics -----------------------------------------------
     if (triggersOff) await client.query(`set session_replication_role = origin`);
@@ -986,7 +1039,8 @@ async function main(): Promise<void> {
     log('Checking references and counters…');
     t0 = performance.now();
     const checks: [string, string][] = [
-      ['follows → users', `select count(*) from follows f where not exists (select 1 from users u where u.id = f.follower_id) or not exists (select 1 from users u where u.id = f.followee_id)`],
+      ['follows → users', `select count(*) from follows f where not exists (select 1 from users u where u.id = f.follower_id) or (f.followee_id is not null and not exists (select 1 from users u where u.id = f.followee_id))`],
+      ['feed_items → rows', `select count(*) from feed_items i where not exists (select 1 from posts p where p.id = i.post_id) or not exists (select 1 from users u where u.id = i.member_id)`],
       ['posts → users', `select count(*) from posts p where not exists (select 1 from users u where u.id = p.author_id) or not exists (select 1 from users u where u.id = p.wall_owner_id)`],
       ['shares → originals', `select count(*) from posts p where p.shared_post_id is not null and not exists (select 1 from posts o where o.id = p.shared_post_id and not o.is_share)`],
       ['comments → posts', `select count(*) from comments c where not exists (select 1 from posts p where p.id = c.post_id)`],
@@ -1007,8 +1061,8 @@ async function main(): Promise<void> {
                              where c.like_count <> coalesce(l.n, 0)`],
       ['profile counters', `select count(*) from profiles pr
                               left join (select author_id, count(*) as n from posts group by author_id) p on p.author_id = pr.user_id
-                              left join (select followee_id, count(*) as n from follows group by followee_id) fr on fr.followee_id = pr.user_id
-                              left join (select follower_id, count(*) as n from follows group by follower_id) fg on fg.follower_id = pr.user_id
+                              left join (select followee_id, count(*) as n from follows where followee_id is not null group by followee_id) fr on fr.followee_id = pr.user_id
+                              left join (select follower_id, count(*) as n from follows where followee_id is not null group by follower_id) fg on fg.follower_id = pr.user_id
                              where pr.post_count <> coalesce(p.n, 0) or pr.follower_count <> coalesce(fr.n, 0) or pr.following_count <> coalesce(fg.n, 0)`],
       ['showcase = 50 comments', `select count(*) from posts where id >= ${int(showcaseFirstId)} and comment_count <> ${SHOWCASE_TOP + SHOWCASE_REPLIES}`],
     ];
@@ -1029,7 +1083,7 @@ async function main(): Promise<void> {
 
     // ---- manifest -----------------------------------------------------------------------
     const counts: Record<string, number> = {};
-    for (const table of ['users', 'profiles', 'profile_tags', 'profile_answers', 'sessions', 'follows', 'posts', 'post_mentions', 'post_tags', 'post_revisions', 'comments', 'post_likes', 'comment_likes', 'notifications']) {
+    for (const table of ['users', 'profiles', 'profile_tags', 'profile_answers', 'sessions', 'follows', 'posts', 'post_mentions', 'post_tags', 'post_revisions', 'comments', 'post_likes', 'comment_likes', 'notifications', 'feed_items']) {
       counts[table] = Number((await one<{ n: string }>(`select count(*) as n from ${table}`)).n);
     }
     counts.shares = Number((await one<{ n: string }>(`select count(*) as n from posts where is_share`)).n);
@@ -1054,6 +1108,7 @@ async function main(): Promise<void> {
       wallInfo.push({ id: w.id, handle: w.handle, displayName: w.display_name, posts: Number(r.posts), publicPosts: Number(r.public_posts), followers: r.followers, note: w.note });
     }
     const viewerFollowing = (await one<{ following_count: number }>(`select following_count from profiles where user_id = $1`, [viewer.id])).following_count;
+    const viewerFeedItems = Number((await one<{ n: string }>(`select count(*) as n from feed_items where member_id = $1`, [viewer.id])).n);
     const durationS = (performance.now() - progress.started) / 1000;
     const manifest: Manifest = {
       seededAt: started.toISOString(),
@@ -1062,7 +1117,7 @@ async function main(): Promise<void> {
       options: opts,
       durationS: Number(durationS.toFixed(1)),
       counts,
-      viewer: { id: viewer.id, handle: viewer.handle, displayName: viewer.display_name, following: viewerFollowing },
+      viewer: { id: viewer.id, handle: viewer.handle, displayName: viewer.display_name, following: viewerFollowing, feedItems: viewerFeedItems },
       fullWalls: wallInfo,
       showcasePosts: showcase.map((s) => ({ id: s.id, wallHandle: s.wall, authorHandle: s.author, comments: s.comment_count, topLevel: Number(s.top), replies: Number(s.replies), likes: s.like_count })),
       steps: progress.steps.map((s) => ({ step: s.step, rows: s.rows, seconds: Number((s.ms / 1000).toFixed(1)) })),
@@ -1073,7 +1128,7 @@ async function main(): Promise<void> {
     log(`\nSeeded in ${secs(durationS * 1000)}:`);
     for (const [table, n] of Object.entries(counts)) log(`  ${table.padEnd(16)} ${fmt(n).padStart(10)}`);
     log(`  comments + likes ${fmt(counts.comments! + counts.post_likes! + counts.comment_likes!).padStart(10)}`);
-    log(`Viewer: @${viewer.handle} (id ${viewer.id}, follows ${viewerFollowing})`);
+    log(`Viewer: @${viewer.handle} (id ${viewer.id}, follows ${viewerFollowing}, ${viewerFeedItems} feed items)`);
     log(`Full walls: ${wallInfo.map((w) => `@${w.handle} (${w.posts} posts, ${w.publicPosts} public)`).join(', ')}`);
     log(`Showcase posts (50 comments each): ${showcase.map((s) => s.id).join(', ')}`);
     log(`Wrote ${path.relative(ROOT, MANIFEST_PATH)}`);

@@ -40,6 +40,8 @@ export interface Config {
   /** Upper bound on how long content shared by all viewers is kept in memory (changes on this
    * instance, and on others once they are told, drop it at once); 0 turns the cache off. */
   contentCacheSeconds: number;
+  /** How many of the newest items each member's home feed keeps (older ones are trimmed). */
+  feedKeep: number;
 }
 
 export class ConfigError extends Error {
@@ -135,6 +137,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     loginFailuresBeforeDelay: int(env, 'LOGIN_FAILURES_BEFORE_DELAY', 5, 1, 1000),
     pageCacheSeconds: int(env, 'PAGE_CACHE_SECONDS', nodeEnv === 'test' ? 0 : 3, 0, 300),
     contentCacheSeconds: int(env, 'CONTENT_CACHE_SECONDS', 10, 0, 3600),
+    feedKeep: int(env, 'FEED_KEEP', 500, 50, 100_000),
   };
   return { ...config, ...overrides };
 }

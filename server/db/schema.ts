@@ -98,6 +98,8 @@ export interface ProfilesTable {
   follower_count: Generated<number>;
   following_count: Generated<number>;
   updated_at: Timestamp;
+  /** follows wait in follow_requests until this member accepts them */
+  approve_followers: Generated<boolean>;
 }
 
 export interface ProfileTagsTable {
@@ -204,7 +206,7 @@ export interface CommentLikesTable {
   created_at: CreatedAt;
 }
 
-export type NotificationKind = 'mention_post' | 'mention_comment';
+export type NotificationKind = 'mention_post' | 'mention_comment' | 'new_follower' | 'follow_request';
 
 export interface NotificationsTable {
   id: Generated<number>;
@@ -238,6 +240,8 @@ export interface Database {
   invitations: InvitationsTable;
   audit_events: AuditEventsTable;
   login_throttles: LoginThrottlesTable;
+  follow_requests: FollowRequestsTable;
+  feed_items: FeedItemsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -252,3 +256,18 @@ export type Post = Selectable<PostsTable>;
 export type Comment = Selectable<CommentsTable>;
 export type PostPhoto = Selectable<PostPhotosTable>;
 export type Notification = Selectable<NotificationsTable>;
+
+/** A follow waiting for the target's approval (profiles.approve_followers). */
+export interface FollowRequestsTable {
+  requester_id: number;
+  target_id: number;
+  created_at: CreatedAt;
+}
+
+/** One post in one member's home feed (materialised on write); reasons: FEED_REASONS bits. */
+export interface FeedItemsTable {
+  member_id: number;
+  post_id: number;
+  feed_at: Date;
+  reasons: number;
+}

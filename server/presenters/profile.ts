@@ -42,6 +42,12 @@ export const PROFILE_NOTICES = [
   'questionSaved',
   'questionArchived',
   'questionRestored',
+  'requested',
+  'requestWithdrawn',
+  'followerRemoved',
+  'requestAccepted',
+  'requestRefused',
+  'approvalSaved',
 ] as const;
 export type ProfileNotice = (typeof PROFILE_NOTICES)[number];
 
@@ -104,12 +110,14 @@ export function presentProfilePage(page: ProfilePage, viewer: Viewer | null, loc
     follow: {
       canFollow: page.canFollow,
       following: page.viewerFollows,
+      requested: page.viewerRequested,
+      approves: page.approvesFollowers,
       loginToFollow: !viewer,
       loginPath: `/login?next=${encodeURIComponent(`/@${o.handle}`)}`,
     },
     isOwner: page.isOwner,
     // The profile card is rendered once per owner row and per follow state of the viewer.
-    profileCache: { owner: o, variant: [page.canFollow, page.viewerFollows, !viewer, page.isOwner].map((b) => (b ? '1' : '0')).join('') },
+    profileCache: { owner: o, variant: [page.canFollow, page.viewerFollows, !viewer, page.isOwner, page.viewerRequested].map((b) => (b ? '1' : '0')).join('') },
   };
 }
 

@@ -5,10 +5,19 @@ import { LANG_COOKIE } from '../plugins/web.ts';
 import { formBody, noticeQuery, text } from '../schemas/forms.ts';
 import { safeNext } from './helpers.ts';
 import { isLocale } from '../i18n/index.ts';
+import { presentHome } from '../presenters/feed.ts';
+
+const homeQuery = Type.Object(
+  { ...noticeQuery.properties, before: Type.Optional(Type.String({ maxLength: 100 })) },
+  { additionalProperties: false },
+);
 
 export async function homeRoutes(app: FastifyInstance, { config }: { config: Config }) {
-  app.get('/', { schema: { querystring: noticeQuery }, config: { anonymousPageCache: true } }, async (request, reply) => {
-    return reply.page('home', {}, { title: request.t('home.title') });
+  // Signed in: the member's feed. Visitors: the instance's description and its recent public posts
+  // (and, once the forum is merged, its recent public topics: HomePage.topics).
+  app.get('/', { schema: { querystring: homeQuery }, config: { anonymousPageCache: true } }, async (request, reply) => {
+    const home = await app.services.feed.home(request.viewer, (request.query as { before?: string }).before);
+    return reply.page('home', presentHome(home, request.t), { title: request.t('home.title') });
   });
 
   const healthResponse = Type.Object({ status: Type.String(), database: Type.String() });

@@ -216,8 +216,12 @@ export async function postsRoutes(app: FastifyInstance) {
     '/tags/:tag',
     { schema: { params: Type.Object({ tag: Type.String({ maxLength: 200 }) }, { additionalProperties: false }), querystring: pageQuery }, config: { anonymousPageCache: true } },
     async (request, reply) => {
-      const { tag, page } = await posts.listTag(request.viewer, (request.params as { tag: string }).tag, (request.query as { before?: string }).before);
-      return reply.page('posts/tag', { tag, tagPath: encodeURIComponent(tag), posts: presentPosts(page, request.t) }, { title: `#${tag}` });
+      const { tag, page, following } = await posts.listTag(request.viewer, (request.params as { tag: string }).tag, (request.query as { before?: string }).before);
+      return reply.page(
+        'posts/tag',
+        { tag, tagPath: encodeURIComponent(tag), posts: presentPosts(page, request.t), follow: { canFollow: !!request.viewer, following } },
+        { title: `#${tag}` },
+      );
     },
   );
 
@@ -229,7 +233,7 @@ export async function postsRoutes(app: FastifyInstance) {
       unread: !n.read_at,
       at: n.created_at,
       actor: n.actor_handle ? { handle: n.actor_handle, name: n.actor_name, url: `/@${n.actor_handle}` } : null,
-      url: n.comment_id ? `/posts/${n.post_id}#comment-${n.comment_id}` : `/posts/${n.post_id}`,
+      url: notificationUrl(n),
     }));
     return reply.page('notifications', { items, next: page.next }, { title: request.t('notifications.title') });
   });
@@ -238,4 +242,11 @@ export async function postsRoutes(app: FastifyInstance) {
     await notifications.markAllRead(requireViewer(request));
     return reply.redirect('/notifications', 303);
   });
+}
+
+/** Where a notification leads: the post (or comment) it is about, the follow requests, or the follower's profile. */
+function notificationUrl(n: { kind: string; post_id: number | null; comment_id: number | null; actor_handle: string | null }): string {
+  if (n.kind === 'follow_request') return '/settings/followers';
+  if (n.post_id === null) return n.actor_handle ? `/@${n.actor_handle}` : '/notifications';
+  return n.comment_id ? `/posts/${n.post_id}#comment-${n.comment_id}` : `/posts/${n.post_id}`;
 }

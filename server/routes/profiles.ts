@@ -85,7 +85,8 @@ export async function profilesRoutes(app: FastifyInstance) {
       const viewer = requireViewer(request);
       const { handle } = request.params as { handle: string };
       const result = await follows[action](viewer, handle);
-      return reply.redirect(withNotice(`/@${result.handle}`, action === 'follow' ? 'followed' : 'unfollowed'), 303);
+      const notice = result.state === 'requested' ? 'requested' : action === 'follow' ? 'followed' : 'unfollowed';
+      return reply.redirect(withNotice(`/@${result.handle}`, notice), 303);
     });
   }
 

@@ -37,6 +37,9 @@ import {
 } from '../repos/posts.ts';
 import { findUserByHandle, findUserById } from '../repos/users.ts';
 import { insertNotifications } from '../repos/notifications.ts';
+import { fanOutPost } from '../repos/feed.ts';
+import { isFollowingHashtag } from '../repos/followers.ts';
+import { trimAfterFanOut } from './feed-service.ts';
 import { isFollowing } from '../repos/follows.ts';
 import {
   canDeletePost,
@@ -333,12 +336,14 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
       return factsQueryOf(wall.rows, wall.extras);
     },
 
-    async listTag(viewer: Viewer | null, rawTag: string, cursor: string | undefined): Promise<{ tag: string; page: Page<PostItem> }> {
+    /** `following`: the viewer follows this hashtag (the follow button). */
+    async listTag(viewer: Viewer | null, rawTag: string, cursor: string | undefined): Promise<{ tag: string; page: Page<PostItem>; following: boolean }> {
       const tag = normaliseTag(rawTag);
       if (!/^\p{L}[\p{L}\p{N}_]{0,49}$/u.test(tag)) throw new NotFoundError('tag');
       const rows = await listTagPosts(db, tag, activeId(viewer), PAGE_SIZE + 1, decodeCursor(cursor));
       const page = toPage(rows, PAGE_SIZE);
-      return { tag, page: { items: await decorate(viewer, page.items), next: page.next } };
+      const following = isActive(viewer) ? await isFollowingHashtag(db, viewer.id, tag) : false;
+      return { tag, page: { items: await decorate(viewer, page.items), next: page.next }, following };
     },
 
     /** A post as it is now (edit and share forms), or "not found". */
@@ -420,10 +425,12 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
           await replaceTags(trx, post.id, rendered.tags, post.created_at);
           await adjustProfilePostCount(trx, viewer.id, 1);
           await notifyMentions(trx, post, rendered.mentionIds, viewer.id);
-          return { id: post.id };
+          const reached = await fanOutPost(trx, post, rendered.tags);
+          return { id: post.id, reached };
         });
         cache.invalidate([cacheTags.post(created.id), cacheTags.wall(ownerId), cacheTags.profile(viewer.id)]);
-        return created;
+        await trimAfterFanOut(db, created.reached, created.id, deps.config.feedKeep);
+        return { id: created.id };
       } catch (err) {
         await Promise.all(stored.map((s) => deps.media?.remove(s.key).catch(() => {})));
         throw err;
@@ -483,10 +490,12 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
         await replaceTags(trx, post.id, rendered.tags, post.created_at);
         await adjustProfilePostCount(trx, viewer.id, 1);
         await notifyMentions(trx, post, rendered.mentionIds, viewer.id);
-        return { id: post.id };
+        const reached = await fanOutPost(trx, post, rendered.tags);
+        return { id: post.id, reached };
       });
       cache.invalidate([cacheTags.post(created.id), cacheTags.post(original.id), cacheTags.wall(viewer.id), cacheTags.profile(viewer.id)]);
-      return created;
+      await trimAfterFanOut(db, created.reached, created.id, deps.config.feedKeep);
+      return { id: created.id };
     },
 
     async setLike(viewer: Viewer | null, id: number, like: boolean): Promise<void> {

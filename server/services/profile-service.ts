@@ -28,6 +28,7 @@ import {
   type NewProfileQuestion,
   type ProfileRow,
 } from '../repos/profiles.ts';
+import { hasFollowRequest } from '../repos/followers.ts';
 import { canEditProfile, canFollow, canManageProfileQuestions, canViewProfile } from '../policies/index.ts';
 import { audit } from './audit-service.ts';
 import type { CachingDeps, RequestMeta, UploadedFile, Viewer } from './context.ts';
@@ -218,6 +219,10 @@ export interface ProfilePage {
   /** the viewer may follow or unfollow this member */
   canFollow: boolean;
   viewerFollows: boolean;
+  /** the viewer asked to follow (the owner approves followers) and waits for an answer */
+  viewerRequested: boolean;
+  /** the owner approves their followers */
+  approvesFollowers: boolean;
   /** the owner follows the viewer (the "people I follow" wall policy) */
   ownerFollowsViewer: boolean;
 }
@@ -319,6 +324,9 @@ export function createProfileService(deps: CachingDeps & { media: Pick<MediaServ
       const wallQuery = wallCursor ? { memberIds: [], postIds: [] } : await posts.wallFactsQuery(owner.id);
       const facts = await posts.factsFor(viewer, { memberIds: [owner.id, ...wallQuery.memberIds], postIds: wallQuery.postIds });
       const wall = await posts.listWall(viewer, owner.id, wallCursor, { facts });
+      const viewerFollows = facts.follows.has(owner.id);
+      const viewerRequested =
+        owner.approve_followers && !viewerFollows && canFollow(viewer, owner) ? await hasFollowRequest(db, viewer.id, owner.id) : false;
       return {
         wall,
         owner,
@@ -326,7 +334,9 @@ export function createProfileService(deps: CachingDeps & { media: Pick<MediaServ
         answers: model.answers,
         isOwner: viewer?.id === owner.id,
         canFollow: canFollow(viewer, owner),
-        viewerFollows: facts.follows.has(owner.id),
+        viewerFollows,
+        viewerRequested,
+        approvesFollowers: owner.approve_followers,
         ownerFollowsViewer: facts.followedBy.has(owner.id),
       };
     },

@@ -448,9 +448,8 @@ describe('stored XSS', () => {
         expect(await text(victorTab, '.post--quoted .post__title a')).toBe(v.displayName);
         await inspect(victorTab, '/@victor', `sharer's wall (${tag})`);
         expect(await text(victorTab, '.post__shared .post__title a')).toBe(v.displayName);
+        // Signed in, the home page is the feed (the posts' authors are checked on the other pages).
         await inspect(victorTab, '/', `home (victor, ${tag})`);
-        expect(await text(victorTab, 'main h1')).toBe(v.instanceName);
-        expect(await text(victorTab, '.hero__lead')).toBe(v.description);
         expect(await text(victorTab, '.site-footer')).toContain(`${v.instanceName} · propulsé par Entraide`);
       };
       // The sign-up form asks the question; the audit log quotes labels and settings.
@@ -458,6 +457,10 @@ describe('stored XSS', () => {
         await inspect(anonymous, '/signup', `signup (${tag})`);
         expect(await anonymous.locator(`label[for="field-q_${questionId}"]`).textContent()).toBe(v.labelFr);
         expect(await text(anonymous, '.site-name')).toBe(v.instanceName);
+        // Visitors' home: the instance's name and description.
+        await inspect(anonymous, '/', `home (visitor, ${tag})`);
+        expect(await text(anonymous, 'main h1')).toBe(v.instanceName);
+        expect(await text(anonymous, '.hero__lead')).toBe(v.description);
       };
       const adminReads = async () => {
         await inspect(admin, '/admin/audit', `audit (${tag})`);

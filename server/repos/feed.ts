@@ -1,0 +1,216 @@
+// The home feed as a materialised inbox: feed_items holds, for each member, the posts their feed
+// shows (newest first by feed_at), so a page is one range scan of feed_items_page_idx however many
+// members they follow. Fan-out on read (the posts of 300 followed members, merged and sorted at
+// each page) costs more the deeper the page and the more one follows; this does not.
+//
+// Rules that are not obvious:
+// - Items are written in the transaction that publishes the post (its author, the wall owner, the
+//   author's followers, the followers of its hashtags), so a committed post is in every feed at once.
+// - `reasons` is a bitmask (FEED_REASONS): an unfollow withdraws one bit, and an item is deleted
+//   only when no reason is left (a post on my wall by someone I unfollow stays).
+// - Visibility is decided again when a page is read (post-service viewPosts): an edit that narrows
+//   a post's visibility, or a follow that went, hides it even if its item is still there. Writing
+//   only skips items their recipient could never see (a "mentioned people" post for followers).
+// - Each member keeps about `keep` newest items (config feedKeep): trimming runs after commits, on
+//   a sample of recipients, and the feed simply ends there (older posts are on walls).
+import { sql } from 'kysely';
+import type { Executor } from '../db/executor.ts';
+import type { Cursor } from '../db/pagination.ts';
+import type { Visibility } from '../db/schema.ts';
+
+export const FEED_REASONS = {
+  /** the member wrote it */
+  own: 1,
+  /** the member follows its author (their posts and their shares) */
+  followed: 2,
+  /** it is on the member's wall */
+  wall: 4,
+  /** it carries a hashtag the member follows */
+  hashtag: 8,
+  /** reserved: a new topic in a category the member follows (the forum feature) */
+  topic: 16,
+} as const;
+export type FeedReason = (typeof FEED_REASONS)[keyof typeof FEED_REASONS];
+
+/** How many recent posts of a newly followed member (or hashtag) enter the follower's feed. */
+export const BACKFILL = 50;
+
+const FOLLOWERS_SEE: readonly Visibility[] = ['public', 'members', 'followers'];
+const STRANGERS_SEE: readonly Visibility[] = ['public', 'members'];
+
+export interface FeedPost {
+  id: number;
+  author_id: number;
+  wall_owner_id: number;
+  visibility: Visibility;
+  created_at: Date;
+}
+
+const upsertReasons = sql`on conflict (member_id, post_id) do update set reasons = feed_items.reasons | excluded.reasons`;
+
+/**
+ * Puts a new post in the feeds it belongs to, in one statement; answers the members reached.
+ * Call it in the transaction that inserts the post, after its tags are written.
+ */
+export async function fanOutPost(db: Executor, post: FeedPost, tags: readonly string[]): Promise<number[]> {
+  const r = FEED_REASONS;
+  const toFollowers = FOLLOWERS_SEE.includes(post.visibility);
+  const toTagFollowers = STRANGERS_SEE.includes(post.visibility) && tags.length > 0;
+  const { rows } = await sql<{ member_id: number }>`
+    insert into feed_items (member_id, post_id, feed_at, reasons)
+    select member_id, ${post.id}, ${post.created_at}, bit_or(reason) from (
+      select ${post.author_id}::int8 as member_id, ${r.own}::int as reason
+      union all select ${post.wall_owner_id}::int8, ${r.wall}::int
+      union all select follower_id, ${r.followed}::int from follows where ${toFollowers} and followee_id = ${post.author_id}
+      union all select follower_id, ${r.hashtag}::int from follows where ${toTagFollowers} and hashtag = any(${[...tags]}::text[])
+    ) recipients group by member_id
+    ${upsertReasons}
+    returning member_id`.execute(db);
+  return rows.map((x) => Number(x.member_id));
+}
+
+/**
+ * Puts one item in the feeds of everyone following something: `column` is the follows column of
+ * that kind of target (followee_id, hashtag, and the columns later target kinds add, such as a
+ * category). The forum calls it for "a new topic in a category you follow" once feed_items can
+ * point at a topic (a nullable topic_id next to a then-nullable post_id, exactly one of them set,
+ * like follows): it adds that target here and passes FEED_REASONS.topic.
+ */
+export async function deliverToFollowersOf(
+  db: Executor,
+  column: 'followee_id' | 'hashtag',
+  values: readonly (number | string)[],
+  item: { postId: number; feedAt: Date },
+  reason: FeedReason,
+): Promise<number[]> {
+  if (!values.length) return [];
+  const { rows } = await sql<{ member_id: number }>`
+    insert into feed_items (member_id, post_id, feed_at, reasons)
+    select distinct follower_id, ${item.postId}::int8, ${item.feedAt}::timestamptz, ${reason}::int
+    from follows where ${sql.ref(column)} = any(${sql.val([...values])})
+    ${upsertReasons}
+    returning member_id`.execute(db);
+  return rows.map((x) => Number(x.member_id));
+}
+
+/** The recent posts of a member just followed enter the follower's feed. */
+export async function backfillMember(db: Executor, followerId: number, followeeId: number, limit = BACKFILL): Promise<void> {
+  await sql`
+    insert into feed_items (member_id, post_id, feed_at, reasons)
+    select ${followerId}::int8, id, created_at, ${FEED_REASONS.followed}::int from (
+      select id, created_at from posts where author_id = ${followeeId} and visibility = any(${[...FOLLOWERS_SEE]}::text[])
+      order by created_at desc, id desc limit ${limit}
+    ) recent
+    ${upsertReasons}`.execute(db);
+}
+
+/** The recent posts carrying a hashtag just followed enter the follower's feed. */
+export async function backfillHashtag(db: Executor, followerId: number, tag: string, limit = BACKFILL): Promise<void> {
+  await sql`
+    insert into feed_items (member_id, post_id, feed_at, reasons)
+    select ${followerId}::int8, post_id, created_at, ${FEED_REASONS.hashtag}::int from (
+      select t.post_id, t.created_at from post_tags t join posts p on p.id = t.post_id
+      where t.tag = ${tag} and p.visibility = any(${[...STRANGERS_SEE]}::text[])
+      order by t.created_at desc, t.post_id desc limit ${limit}
+    ) recent
+    ${upsertReasons}`.execute(db);
+}
+
+/** Withdraws `reason` from the given items of a member; items left without a reason go. */
+async function withdraw(db: Executor, memberId: number, reason: FeedReason, postIds: ReturnType<typeof sql>): Promise<void> {
+  await sql`delete from feed_items where member_id = ${memberId} and reasons = ${reason} and post_id in (${postIds})`.execute(db);
+  await sql`update feed_items set reasons = reasons & ~${reason}::int
+            where member_id = ${memberId} and reasons & ${reason} <> 0 and reasons & ~${reason}::int <> 0 and post_id in (${postIds})`.execute(db);
+}
+
+/**
+ * After an unfollow (or a removed follower): that member's posts leave the feed unless another
+ * reason keeps them. Reads the follower's whole inbox (at most about feedKeep items, each checked
+ * against posts by primary key): bounded, and cheaper than finding the followee's posts among all.
+ */
+export async function withdrawMember(db: Executor, followerId: number, followeeId: number): Promise<void> {
+  await withdraw(db, followerId, FEED_REASONS.followed, sql`select f.post_id from feed_items f join posts p on p.id = f.post_id where f.member_id = ${followerId} and p.author_id = ${followeeId}`);
+}
+
+/** After unfollowing a hashtag (the follows row already deleted): its posts leave unless another followed hashtag keeps them. */
+export async function withdrawHashtag(db: Executor, followerId: number, tag: string): Promise<void> {
+  await withdraw(
+    db,
+    followerId,
+    FEED_REASONS.hashtag,
+    sql`select f.post_id from feed_items f join post_tags t on t.post_id = f.post_id and t.tag = ${tag}
+        where f.member_id = ${followerId}
+          and not exists (select 1 from post_tags o join follows fo on fo.hashtag = o.tag and fo.follower_id = ${followerId} where o.post_id = f.post_id)`,
+  );
+}
+
+/**
+ * Keeps the `keep` newest items of each of these members. Runs after the commit that added items;
+ * concurrent trims of one member delete the same rows in the same index order, and inserts only
+ * add newer rows, so no lock is needed.
+ */
+export async function trimFeeds(db: Executor, memberIds: readonly number[], keep: number): Promise<void> {
+  if (!memberIds.length) return;
+  await sql`
+    delete from feed_items f using (
+      select m.id as member_id, c.feed_at, c.post_id from unnest(${[...memberIds]}::int8[]) as m(id)
+      cross join lateral (
+        select feed_at, post_id from feed_items where member_id = m.id order by feed_at desc, post_id desc offset ${keep} limit 1
+      ) c
+    ) cut
+    where f.member_id = cut.member_id and (f.feed_at, f.post_id) <= (cut.feed_at, cut.post_id)`.execute(db);
+}
+
+/** One page of a member's feed: post ids, newest first. */
+export async function listFeed(db: Executor, memberId: number, limit: number, before?: Cursor): Promise<{ post_id: number; feed_at: Date }[]> {
+  let q = db.selectFrom('feed_items').select(['post_id', 'feed_at']).where('member_id', '=', memberId);
+  if (before) q = q.where(sql<boolean>`(feed_at, post_id) < (${before.createdAt}, ${before.id})`);
+  return q.orderBy('feed_at', 'desc').orderBy('post_id', 'desc').limit(limit).execute();
+}
+
+/** The newest public posts (the home page of visitors), by the posts_public_idx index. */
+export async function listPublicPostIds(db: Executor, limit: number, before?: Cursor): Promise<{ id: number; created_at: Date }[]> {
+  let q = db.selectFrom('posts').select(['id', 'created_at']).where('visibility', '=', 'public');
+  if (before) q = q.where(sql<boolean>`(created_at, id) < (${before.createdAt}, ${before.id})`);
+  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+export interface SuggestedMember {
+  id: number;
+  handle: string;
+  display_name: string;
+  avatar_key: string | null;
+  post_count: number;
+}
+
+/** Active members who post the most, that the member does not follow yet. */
+export async function mostActiveMembers(db: Executor, memberId: number, limit: number): Promise<SuggestedMember[]> {
+  return db
+    .selectFrom('profiles as p')
+    .innerJoin('users as u', 'u.id', 'p.user_id')
+    .select(['u.id', 'u.handle', 'u.display_name', 'p.avatar_key', 'p.post_count'])
+    .where('u.status', '=', 'active')
+    .where('p.user_id', '<>', memberId)
+    .where('p.post_count', '>', 0)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('follows as f').select(sql`1`.as('one')).where('f.follower_id', '=', memberId).whereRef('f.followee_id', '=', 'p.user_id'))))
+    .orderBy('p.post_count', 'desc')
+    .orderBy('p.user_id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Active members sharing skills or interests with the member (most shared first), not followed yet. */
+export async function membersSharingTags(db: Executor, memberId: number, limit: number): Promise<(SuggestedMember & { shared: number })[]> {
+  const { rows } = await sql<SuggestedMember & { shared: number }>`
+    select u.id, u.handle, u.display_name, p.avatar_key, p.post_count, count(*)::int as shared
+    from profile_tags mine
+    join profile_tags other on lower(other.tag) = lower(mine.tag) and other.kind in ('skill', 'interest') and other.user_id <> mine.user_id
+    join users u on u.id = other.user_id and u.status = 'active'
+    join profiles p on p.user_id = u.id
+    where mine.user_id = ${memberId} and mine.kind in ('skill', 'interest')
+      and not exists (select 1 from follows f where f.follower_id = ${memberId} and f.followee_id = u.id)
+    group by u.id, u.handle, u.display_name, p.avatar_key, p.post_count
+    order by shared desc, p.post_count desc, u.id desc
+    limit ${limit}`.execute(db);
+  return rows.map((r) => ({ ...r, shared: Number(r.shared) }));
+}

@@ -1,0 +1,277 @@
+// Followers beyond the follow button: members who approve their followers (requests, accept,
+// refuse, withdraw, what a pending requester may see), removing a follower, the followers and
+// following lists, follow notifications, following a hashtag, and every route for each role.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Response } from 'supertest';
+import { createTestApp, type Client, type TestApp } from '../support/app.ts';
+import { createUser } from '../support/factories.ts';
+import { msg } from '../support/html.ts';
+import { isFollowing } from '../../server/repos/follows.ts';
+import type { User } from '../../server/db/schema.ts';
+
+let t: TestApp;
+let carla: User; // approves her followers
+let dan: User;
+let eve: User;
+let admin: User;
+let carla_c: Client;
+let dan_c: Client;
+let eve_c: Client;
+let admin_c: Client;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  carla = await createUser(t.db, { handle: 'carla', displayName: 'Carla Prudente' });
+  dan = await createUser(t.db, { handle: 'dan', displayName: 'Dan Curieux' });
+  eve = await createUser(t.db, { handle: 'eve', displayName: 'Eve Voisine' });
+  admin = await createUser(t.db, { handle: 'root_admin', displayName: 'Admin', role: 'admin' });
+  carla_c = await t.loggedIn(carla.handle);
+  dan_c = await t.loggedIn(dan.handle);
+  eve_c = await t.loggedIn(eve.handle);
+  admin_c = await t.loggedIn(admin.handle);
+});
+afterAll(async () => t.close());
+
+const postIdFrom = (res: Response) => {
+  expect(res.status, res.text.slice(0, 300)).toBe(303);
+  return Number(/#post-(\d+)/.exec(res.headers.location!)![1]);
+};
+async function publish(c: Client, wall: string, fields: Record<string, string>) {
+  return postIdFrom(await c.submitMultipart(`/@${wall}/posts`, fields, {}, { from: `/@${wall}/posts/new` }));
+}
+async function counts(user: User) {
+  return t.db.selectFrom('profiles').select(['follower_count', 'following_count']).where('user_id', '=', user.id).executeTakeFirstOrThrow();
+}
+async function notificationsOf(user: User) {
+  return t.db.selectFrom('notifications').select(['kind', 'actor_id', 'post_id']).where('user_id', '=', user.id).orderBy('id').execute();
+}
+async function requestRows() {
+  return t.db.selectFrom('follow_requests').selectAll().execute();
+}
+
+describe('approving followers', () => {
+  let secretId: number;
+
+  it('lets a member turn on approval from their followers page', async () => {
+    const page = await carla_c.get('/settings/followers');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(msg('followers.approval.legend'));
+    const res = await carla_c.submit('/settings/followers', { approve: '1' }, { from: '/settings/followers' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/settings/followers?notice=approvalSaved');
+    const row = await t.db.selectFrom('profiles').select('approve_followers').where('user_id', '=', carla.id).executeTakeFirstOrThrow();
+    expect(row.approve_followers).toBe(true);
+    secretId = await publish(carla_c, 'carla', { body: 'Réservé à mes abonnés', visibility: 'followers' });
+  });
+
+  it('turns a follow into a request: no follow, no counts, the followers-only post stays hidden', async () => {
+    expect((await dan_c.get('/@carla')).text).toContain(msg('followers.askToFollow'));
+    const res = await dan_c.submit('/@carla/follow', {}, { from: '/@carla' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/@carla?notice=requested');
+    expect(await isFollowing(t.db, dan.id, carla.id)).toBe(false);
+    expect(await requestRows()).toEqual([expect.objectContaining({ requester_id: dan.id, target_id: carla.id })]);
+    expect(await counts(carla)).toEqual({ follower_count: 0, following_count: 0 });
+    expect(await notificationsOf(carla)).toEqual([{ kind: 'follow_request', actor_id: dan.id, post_id: null }]);
+
+    const profile = await dan_c.get('/@carla');
+    expect(profile.text).toContain(msg('followers.requestPending', { name: 'Carla Prudente' }));
+    expect(profile.text).not.toContain('Réservé à mes abonnés');
+    expect((await dan_c.get(`/posts/${secretId}`)).status).toBe(404);
+    expect((await dan_c.get('/')).text).not.toContain('Réservé à mes abonnés');
+
+    // Asking again changes nothing and does not notify twice.
+    await dan_c.submit('/@carla/follow', {}, { from: '/@carla' });
+    expect(await requestRows()).toHaveLength(1);
+    expect(await notificationsOf(carla)).toHaveLength(1);
+  });
+
+  it('shows the request to the member, with a notification that leads there', async () => {
+    const notes = await carla_c.get('/notifications');
+    expect(notes.text).toContain(msg('notifications.kinds.follow_request'));
+    expect(notes.text).toContain('href="/settings/followers"');
+    const page = await carla_c.get('/settings/followers');
+    expect(page.text).toContain('action="/settings/followers/dan/accept"');
+    expect(page.text).toContain('action="/settings/followers/dan/refuse"');
+  });
+
+  it('accepting makes a follow: counts, notification, followers-only posts and the feed open', async () => {
+    const res = await carla_c.submit('/settings/followers/dan/accept', {}, { from: '/settings/followers' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/settings/followers?notice=requestAccepted');
+    expect(await isFollowing(t.db, dan.id, carla.id)).toBe(true);
+    expect(await requestRows()).toHaveLength(0);
+    expect(await counts(carla)).toEqual({ follower_count: 1, following_count: 0 });
+    expect(await counts(dan)).toEqual({ follower_count: 0, following_count: 1 });
+    expect((await dan_c.get(`/posts/${secretId}`)).status).toBe(200);
+    expect((await dan_c.get('/')).text).toContain('Réservé à mes abonnés');
+    // The request is gone: answering it again is "not found".
+    expect((await carla_c.submit('/settings/followers/dan/accept', {}, { from: '/settings/followers' })).status).toBe(404);
+  });
+
+  it('refusing drops the request and opens nothing', async () => {
+    await eve_c.submit('/@carla/follow', {}, { from: '/@carla' });
+    const res = await carla_c.submit('/settings/followers/eve/refuse', {}, { from: '/settings/followers' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/settings/followers?notice=requestRefused');
+    expect(await requestRows()).toHaveLength(0);
+    expect(await isFollowing(t.db, eve.id, carla.id)).toBe(false);
+    expect((await eve_c.get(`/posts/${secretId}`)).status).toBe(404);
+    expect((await eve_c.get('/@carla')).text).toContain(msg('followers.askToFollow'));
+  });
+
+  it('lets the requester withdraw a pending request', async () => {
+    await eve_c.submit('/@carla/follow', {}, { from: '/@carla' });
+    expect(await requestRows()).toHaveLength(1);
+    const res = await eve_c.submit('/@carla/unfollow', {}, { from: '/@carla' });
+    expect(res.status).toBe(303);
+    expect(await requestRows()).toHaveLength(0);
+  });
+
+  it('turning approval off accepts the waiting requests', async () => {
+    await eve_c.submit('/@carla/follow', {}, { from: '/@carla' });
+    await carla_c.submit('/settings/followers', { approve: '0' }, { from: '/settings/followers' });
+    expect(await requestRows()).toHaveLength(0);
+    expect(await isFollowing(t.db, eve.id, carla.id)).toBe(true);
+    expect(await counts(carla)).toEqual({ follower_count: 2, following_count: 0 });
+  });
+});
+
+describe('removing a follower', () => {
+  it('stops them following: counts, followers-only posts and feed items go', async () => {
+    const page = await carla_c.get('/@carla/followers');
+    expect(page.text).toContain('action="/@dan/remove-follower"');
+    const res = await carla_c.submit('/@dan/remove-follower', {}, { from: '/@carla/followers' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/@carla/followers?notice=followerRemoved');
+    expect(await isFollowing(t.db, dan.id, carla.id)).toBe(false);
+    expect(await counts(carla)).toEqual({ follower_count: 1, following_count: 0 });
+    expect(await counts(dan)).toEqual({ follower_count: 0, following_count: 0 });
+    expect((await dan_c.get('/')).text).not.toContain('Réservé à mes abonnés');
+    const items = await t.db.selectFrom('feed_items').select('post_id').where('member_id', '=', dan.id).execute();
+    expect(items).toHaveLength(0);
+    // Again: nothing to change, still a redirect.
+    expect((await carla_c.submit('/@dan/remove-follower', {}, { from: '/@carla/followers' })).status).toBe(303);
+    expect(await counts(carla)).toEqual({ follower_count: 1, following_count: 0 });
+  });
+});
+
+describe('followers and following lists', () => {
+  it('lists followers and followings newest first, by pages, to everyone', async () => {
+    const star = await createUser(t.db, { handle: 'star', displayName: 'Étoile' });
+    const fans: User[] = [];
+    for (let i = 0; i < 32; i++) fans.push(await createUser(t.db, { handle: `fan_${String(i).padStart(2, '0')}`, displayName: `Fan ${i}` }));
+    for (const [i, f] of fans.entries()) {
+      await t.db.insertInto('follows').values({ follower_id: f.id, followee_id: star.id, created_at: new Date(Date.UTC(2026, 0, 1, 0, i)) }).execute();
+    }
+    const anonymous = t.client();
+    const first = await anonymous.get('/@star/followers');
+    expect(first.status).toBe(200);
+    expect(first.text).toContain('href="/@fan_31"');
+    expect(first.text).not.toContain('href="/@fan_01"');
+    expect(first.text).not.toContain('remove-follower');
+    const next = /href="\/@star\/followers\?before=([^"]+)"/.exec(first.text)![1]!;
+    const second = await anonymous.get(`/@star/followers?before=${next}`);
+    expect(second.text).toContain('href="/@fan_01"');
+    expect(second.text).toContain('href="/@fan_00"');
+    expect(second.text).not.toContain('href="/@fan_31"');
+
+    const following = await anonymous.get('/@fan_00/following');
+    expect(following.status).toBe(200);
+    expect(following.text).toContain('href="/@star"');
+    expect((await anonymous.get('/@star/following')).text).toContain(msg('followers.lists.following.empty'));
+    expect((await anonymous.get('/@nobody_here/followers')).status).toBe(404);
+  });
+});
+
+describe('follow notifications', () => {
+  it('notifies the followed member, linking to the follower', async () => {
+    const fresh = await createUser(t.db, { handle: 'fresh', displayName: 'Nouvelle' });
+    const fresh_c = await t.loggedIn(fresh.handle);
+    await dan_c.submit('/@fresh/follow', {}, { from: '/@fresh' });
+    expect(await notificationsOf(fresh)).toEqual([{ kind: 'new_follower', actor_id: dan.id, post_id: null }]);
+    const page = await fresh_c.get('/notifications');
+    expect(page.text).toContain(msg('notifications.kinds.new_follower'));
+    expect(page.text).toContain('href="/@dan"');
+  });
+});
+
+describe('following a hashtag', () => {
+  it('follows and unfollows from the tag page', async () => {
+    await publish(eve_c, 'eve', { body: 'Qui a une #perceuse à prêter ?', visibility: 'public' });
+    const page = await dan_c.get('/tags/perceuse');
+    expect(page.text).toContain('action="/tags/perceuse/follow"');
+    const res = await dan_c.submit('/tags/Perceuse/follow', {}, { from: '/tags/perceuse' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/tags/perceuse');
+    const after = await dan_c.get('/tags/perceuse');
+    expect(after.text).toContain(msg('followers.hashtag.youFollow', { tag: 'perceuse' }));
+    expect(after.text).toContain('action="/tags/perceuse/unfollow"');
+    const rows = await t.db.selectFrom('follows').select(['hashtag']).where('follower_id', '=', dan.id).where('hashtag', 'is not', null).execute();
+    expect(rows).toEqual([{ hashtag: 'perceuse' }]);
+    await dan_c.submit('/tags/perceuse/unfollow', {}, { from: '/tags/perceuse' });
+    expect((await dan_c.get('/tags/perceuse')).text).toContain('action="/tags/perceuse/follow"');
+  });
+
+  it('answers 404 for a tag that cannot exist', async () => {
+    expect((await dan_c.submit(`/tags/${encodeURIComponent('a b')}/follow`, {}, { from: '/' })).status).toBe(404);
+  });
+});
+
+describe('who may use each follow route', () => {
+  const routes = [
+    '/@eve/follow',
+    '/@eve/unfollow',
+    '/@eve/remove-follower',
+    '/settings/followers',
+    '/settings/followers/eve/accept',
+    '/settings/followers/eve/refuse',
+    '/tags/jardin/follow',
+    '/tags/jardin/unfollow',
+  ];
+
+  it('refuses visitors (401) and pending accounts (403) on every action', async () => {
+    const anonymous = t.client();
+    const pending = await createUser(t.db, { status: 'pending' });
+    const pending_c = await t.loggedIn(pending.handle);
+    for (const path of routes) {
+      expect((await anonymous.submit(path, {}, { from: '/' })).status, `visitor ${path}`).toBe(401);
+      expect((await pending_c.submit(path, {}, { from: '/' })).status, `pending ${path}`).toBe(403);
+    }
+    const page = await anonymous.get('/settings/followers');
+    expect(page.status).toBe(303);
+    expect(page.headers.location).toMatch(/^\/login\?next=/);
+  });
+
+  it('lets the target act only on what concerns them: no self-follow, no request to answer', async () => {
+    expect((await eve_c.submit('/@eve/follow', {}, { from: '/' })).status).toBe(404);
+    expect((await eve_c.submit('/@eve/unfollow', {}, { from: '/' })).status).toBe(404);
+    // eve has no request from herself: not found.
+    expect((await eve_c.submit('/settings/followers/eve/accept', {}, { from: '/' })).status).toBe(404);
+  });
+
+  it('gives admins no power over other members’ followers', async () => {
+    // Dan asks Carla (approval on again); an admin cannot answer for her.
+    await carla_c.submit('/settings/followers', { approve: '1' }, { from: '/settings/followers' });
+    await dan_c.submit('/@carla/follow', {}, { from: '/@carla' });
+    expect((await admin_c.submit('/settings/followers/dan/accept', {}, { from: '/' })).status).toBe(404);
+    expect(await isFollowing(t.db, dan.id, carla.id)).toBe(false);
+    // The admin's own followers page lists only their own requests.
+    expect((await admin_c.get('/settings/followers')).text).not.toContain('/settings/followers/dan/accept');
+    // Removing a follower only ever concerns the admin's own followers.
+    await eve_c.submit('/@carla/unfollow', {}, { from: '/@carla' });
+    await eve_c.submit('/@carla/follow', {}, { from: '/@carla' });
+    expect((await admin_c.submit('/@eve/remove-follower', {}, { from: '/' })).status).toBe(303);
+    expect(await t.db.selectFrom('follow_requests').select('requester_id').where('requester_id', '=', eve.id).execute()).toHaveLength(1);
+    expect((await admin_c.submit('/@dan/remove-follower', {}, { from: '/' })).status).toBe(303);
+    expect(await isFollowing(t.db, dan.id, carla.id)).toBe(false);
+    // A member follows as any member does.
+    expect((await admin_c.submit('/@dan/follow', {}, { from: '/@dan' })).status).toBe(303);
+    expect(await isFollowing(t.db, admin.id, dan.id)).toBe(true);
+  });
+
+  it('needs the CSRF token', async () => {
+    expect((await dan_c.submit('/@eve/follow', {}, { csrf: null })).status).toBe(403);
+    expect((await dan_c.submit('/settings/followers', { approve: '1' }, { csrf: null })).status).toBe(403);
+  });
+});
