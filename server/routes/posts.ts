@@ -229,7 +229,13 @@ export async function postsRoutes(app: FastifyInstance) {
       unread: !n.read_at,
       at: n.created_at,
       actor: n.actor_handle ? { handle: n.actor_handle, name: n.actor_name, url: `/@${n.actor_handle}` } : null,
-      url: n.comment_id ? `/posts/${n.post_id}#comment-${n.comment_id}` : `/posts/${n.post_id}`,
+      url: n.reply_id
+        ? `/t/${n.topic_id}/r/${n.reply_id}`
+        : n.topic_id
+          ? `/t/${n.topic_id}`
+          : n.comment_id
+            ? `/posts/${n.post_id}#comment-${n.comment_id}`
+            : `/posts/${n.post_id}`,
     }));
     return reply.page('notifications', { items, next: page.next }, { title: request.t('notifications.title') });
   });

@@ -17,6 +17,7 @@ import { createProfileService } from './profile-service.ts';
 import { createFollowService } from './follow-service.ts';
 import { createPostingThrottle } from './posting-throttle.ts';
 import { createContentCache } from './content-cache.ts';
+import { createTopicService } from './topic-service.ts';
 
 export function createServices(deps: ServiceDeps) {
   const media = createMediaService(deps);
@@ -41,6 +42,7 @@ export function createServices(deps: ServiceDeps) {
     roles: createRoleService(deps),
     sessions: createSessionService(deps),
     settings: createSettingsService(deps),
+    topics: createTopicService({ ...deps, cache, posting }),
   };
 }
 
