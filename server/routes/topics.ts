@@ -229,6 +229,13 @@ export async function topicsRoutes(app: FastifyInstance, { config }: { config: C
     });
   }
 
+  // Category colours as a stylesheet: the CSP allows no inline style, and colours are validated #rrggbb.
+  app.get('/forum/colours.css', async (_request, reply) => {
+    const list = await topics.categories();
+    const css = list.map((c) => `.category-colour-${c.id}{background-color:${c.colour}}`).join('\n');
+    return reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=60').send(`${css}\n`);
+  });
+
   // ---- admin: categories -----------------------------------------------------------------------
 
   function categoryForm(c: ForumCategory | undefined): FormState {
