@@ -909,7 +909,12 @@ async function main(): Promise<void> {
         order by u.id limit 1`,
       [showcaseOwners],
     );
-    await q(`insert into follows (follower_id, followee_id) select $1, unnest($2::bigint[]) on conflict do nothing`, [viewer.id, showcaseOwners]);
+    // The unique index on follows is dropped during the load, so "on conflict" could not see duplicates.
+    await q(
+      `insert into follows (follower_id, followee_id) select $1, o from unnest($2::bigint[]) as o
+        where not exists (select 1 from follows f where f.follower_id = $1 and f.followee_id = o)`,
+      [viewer.id, showcaseOwners],
+    );
     await q(`insert into comment_likes (comment_id, user_id) select id, $1 from comments where id >= $2 and id % 7 = 0 on conflict do nothing`, [viewer.id, showcaseCommentFirstId]);
     await q(`insert into post_likes (post_id, user_id) select id, $1 from posts where wall_owner_id = any($2::bigint[]) and id % 5 = 0 on conflict do nothing`, [viewer.id, showcaseOwners]);
 
