@@ -15,6 +15,10 @@
 // summed execution time on the server, and how long the request takes in-process (Node CPU + waits)
 // over a few hundred repetitions, to separate database time from Node time.
 //
+// With the forum seeded too (npm run bench:seed-forum), its pages are explained as well: topic,
+// topic page 2, category (signed out and in) and the discussions index with each filter;
+// BENCH_EXPLAIN_ONLY=forum explains those alone.
+//
 // Needs the seeded database (npm run bench:seed). DATABASE_URL defaults to the bench database;
 // BENCH_EXPLAIN_REPEAT sets the repetitions of the timing part (default 300, 0 = skip).
 import fs from 'node:fs/promises';
@@ -32,7 +36,8 @@ import { backfillMember, fanOutPost, trimFeeds, withdrawMember } from '../server
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const MANIFEST_PATH = path.join(RESULTS_DIR, 'seed-manifest.json');
-const WATCHED = ['posts', 'comments', 'post_likes', 'comment_likes', 'follows', 'post_tags', 'notifications', 'users', 'feed_items'];
+const FORUM_MANIFEST_PATH = path.join(RESULTS_DIR, 'forum-manifest.json');
+const WATCHED = ['posts', 'comments', 'post_likes', 'comment_likes', 'follows', 'post_tags', 'notifications', 'users', 'topics', 'topic_replies', 'topic_reply_likes', 'topic_reads', 'topic_tags', 'feed_items'];
 const ALSO_WATCHED = ['post_mentions', 'profiles', 'profile_tags', 'profile_answers', 'sessions', 'post_photos'];
 const INT8 = 20;
 
@@ -177,6 +182,28 @@ async function main() {
       { key: 'feed-10', name: '/ signed in (feed page 10)', url: feedPage10, cookie: signedIn },
       { key: 'home-out', name: '/ signed out', url: '/' },
     );
+    // The forum's pages, when bench:seed-forum ran (BENCH_EXPLAIN_ONLY=forum: those alone).
+    const forum = await fs
+      .readFile(FORUM_MANIFEST_PATH, 'utf8')
+      .then((t) => JSON.parse(t) as { topic: { id: number }; category: { id: number } })
+      .catch(() => undefined);
+    if (process.env.BENCH_EXPLAIN_ONLY === 'forum') pages.length = 0;
+    if (forum) {
+      const { id: topicId } = forum.topic;
+      const after = (await pool.query<{ id: string }>('select id from topic_replies where topic_id = $1 order by id offset 19 limit 1', [topicId])).rows[0]?.id;
+      const tag = (await pool.query<{ tag: string }>('select tag from topic_tags group by tag order by count(*) desc limit 1')).rows[0]?.tag ?? 'entraide';
+      pages.push(
+        { key: 'topic-out', name: `/t/${topicId} signed out`, url: `/t/${topicId}` },
+        { key: 'topic-in', name: `/t/${topicId} signed in`, url: `/t/${topicId}`, cookie: signedIn },
+        { key: 'topic2-out', name: `/t/${topicId} page 2 signed out`, url: `/t/${topicId}?after=${after}` },
+        { key: 'category-out', name: `/c/${forum.category.id} signed out`, url: `/c/${forum.category.id}` },
+        { key: 'category-in', name: `/c/${forum.category.id} signed in`, url: `/c/${forum.category.id}`, cookie: signedIn },
+        { key: 'discussions-out', name: '/discussions signed out', url: '/discussions' },
+        { key: 'unanswered-out', name: '/discussions?filter=unanswered signed out', url: '/discussions?filter=unanswered' },
+        { key: 'followed-in', name: '/discussions?filter=followed signed in', url: '/discussions?filter=followed', cookie: signedIn },
+        { key: 'tag-topics-out', name: `/discussions?tag=${tag} signed out`, url: `/discussions?tag=${encodeURIComponent(tag)}` },
+      );
+    }
 
     // ---- capture ------------------------------------------------------------------------
     const perPage = new Map<string, Captured[]>();

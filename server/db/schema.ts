@@ -134,6 +134,10 @@ export interface FollowsTable {
   followee_id: number | null;
   /** a hashtag, lower-cased, without '#' */
   hashtag: string | null;
+  /** a forum topic */
+  topic_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** a forum category */
+  category_id: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
 }
 
@@ -206,7 +210,7 @@ export interface CommentLikesTable {
   created_at: CreatedAt;
 }
 
-export type NotificationKind = 'mention_post' | 'mention_comment' | 'new_follower' | 'follow_request';
+export type NotificationKind = 'mention_post' | 'mention_comment' | 'new_follower' | 'follow_request' | 'mention_topic' | 'reply_topic' | 'reply_followed_topic';
 
 export interface NotificationsTable {
   id: Generated<number>;
@@ -215,6 +219,8 @@ export interface NotificationsTable {
   actor_id: number | null;
   post_id: number | null;
   comment_id: number | null;
+  topic_id: ColumnType<number | null, number | null | undefined, number | null>;
+  reply_id: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
   read_at: Date | null;
 }
@@ -242,6 +248,12 @@ export interface Database {
   login_throttles: LoginThrottlesTable;
   follow_requests: FollowRequestsTable;
   feed_items: FeedItemsTable;
+  forum_categories: ForumCategoriesTable;
+  topics: TopicsTable;
+  topic_replies: TopicRepliesTable;
+  topic_reply_likes: TopicReplyLikesTable;
+  topic_reads: TopicReadsTable;
+  topic_tags: TopicTagsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -271,3 +283,67 @@ export interface FeedItemsTable {
   feed_at: Date;
   reasons: number;
 }
+// ---- forum (topics) -----------------------------------------------------------------------
+
+export interface ForumCategoriesTable {
+  id: Generated<number>;
+  name: string;
+  description: ColumnType<string, string | undefined, string>;
+  colour: ColumnType<string, string | undefined, string>;
+  position: ColumnType<number, number | undefined, number>;
+  restricted: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface TopicsTable {
+  id: Generated<number>;
+  category_id: number;
+  author_id: number;
+  title: string;
+  body: string;
+  body_html: string;
+  created_at: CreatedAt;
+  edited_at: Date | null;
+  pinned: ColumnType<boolean, boolean | undefined, boolean>;
+  locked_at: Date | null;
+  lock_reason: string | null;
+  reply_count: Generated<number>;
+  last_reply_id: number | null;
+  last_poster_id: number | null;
+  last_activity_at: Timestamp;
+}
+
+export interface TopicRepliesTable {
+  id: Generated<number>;
+  topic_id: number;
+  author_id: number;
+  body: string;
+  body_html: string;
+  created_at: CreatedAt;
+  edited_at: Date | null;
+  like_count: Generated<number>;
+}
+
+export interface TopicReplyLikesTable {
+  reply_id: number;
+  user_id: number;
+  created_at: CreatedAt;
+}
+
+export interface TopicReadsTable {
+  user_id: number;
+  topic_id: number;
+  last_read_reply_id: number;
+  updated_at: Timestamp;
+}
+
+export interface TopicTagsTable {
+  topic_id: number;
+  tag: string;
+  created_at: Date;
+}
+
+export type ForumCategory = Selectable<ForumCategoriesTable>;
+export type Topic = Selectable<TopicsTable>;
+export type TopicReply = Selectable<TopicRepliesTable>;

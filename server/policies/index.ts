@@ -141,3 +141,52 @@ export function canEditProfile<V extends PolicyViewer>(viewer: V | null | undefi
 export function canManageProfileQuestions<V extends PolicyViewer>(viewer: V | null | undefined): viewer is V {
   return atLeast(viewer, 'admin');
 }
+
+// ---- topics (the discussion forum) ----------------------------------------------------------
+// Topics and their replies are public: anyone, signed out too, may read them. Writing needs an
+// active account; restricted categories ("Annonces") take new topics from moderators only.
+
+export interface CategoryFacts {
+  restricted: boolean;
+}
+
+export interface TopicFacts {
+  author_id: number;
+  locked_at: Date | null;
+}
+
+/** Create, edit and order the categories. */
+export function canManageCategories<V extends PolicyViewer>(viewer: V | null | undefined): viewer is V {
+  return atLeast(viewer, 'admin');
+}
+
+export function canPostInCategory<V extends PolicyViewer>(viewer: V | null | undefined, category: CategoryFacts): viewer is V {
+  return isActive(viewer) && (!category.restricted || rank[viewer.role] >= rank.moderator);
+}
+
+/** A locked topic takes no reply from anyone until a moderator unlocks it. */
+export function canReplyToTopic<V extends PolicyViewer>(viewer: V | null | undefined, topic: TopicFacts): viewer is V {
+  return isActive(viewer) && topic.locked_at === null;
+}
+
+/** Pin, lock, move and retitle topics; remove any reply. */
+export function canModerateTopic<V extends PolicyViewer>(viewer: V | null | undefined): viewer is V {
+  return atLeast(viewer, 'moderator');
+}
+
+export function canEditTopicReply<V extends PolicyViewer>(viewer: V | null | undefined, reply: { author_id: number }): viewer is V {
+  return isActive(viewer) && viewer.id === reply.author_id;
+}
+
+export function canDeleteTopicReply<V extends PolicyViewer>(viewer: V | null | undefined, reply: { author_id: number }): viewer is V {
+  return isActive(viewer) && (viewer.id === reply.author_id || rank[viewer.role] >= rank.moderator);
+}
+
+export function canLikeTopicReply<V extends PolicyViewer>(viewer: V | null | undefined): viewer is V {
+  return isActive(viewer);
+}
+
+/** Topics and categories are public, so any active member may follow them. */
+export function canFollowTopics<V extends PolicyViewer>(viewer: V | null | undefined): viewer is V {
+  return isActive(viewer);
+}

@@ -25,6 +25,7 @@ export const NOTICES = [
   'postDeleted',
   'postShared',
   'commentDeleted',
+  'replyDeleted',
 ] as const;
 
 export function presentViewer(viewer: Viewer | null) {

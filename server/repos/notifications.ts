@@ -32,7 +32,7 @@ export async function listNotifications(db: Executor, userId: number, limit: num
     .selectFrom('notifications as n')
     .leftJoin('posts as p', 'p.id', 'n.post_id')
     .leftJoin('users as a', 'a.id', 'n.actor_id')
-    .select(['n.id', 'n.kind', 'n.created_at', 'n.read_at', 'n.post_id', 'n.comment_id', 'a.handle as actor_handle', 'a.display_name as actor_name'])
+    .select(['n.id', 'n.kind', 'n.created_at', 'n.read_at', 'n.post_id', 'n.comment_id', 'n.topic_id', 'n.reply_id', 'a.handle as actor_handle', 'a.display_name as actor_name'])
     .where('n.user_id', '=', userId)
     .where(stillVisible(userId));
   if (before) q = q.where(olderThan('n.created_at', 'n.id', before));

@@ -10,6 +10,7 @@ import { mediaRoutes } from './media.ts';
 import { postsRoutes } from './posts.ts';
 import { profilesRoutes } from './profiles.ts';
 import { followersRoutes } from './followers.ts';
+import { topicsRoutes } from './topics.ts';
 
 export async function registerRoutes(app: FastifyInstance, config: Config): Promise<void> {
   await app.register(homeRoutes, { config });
@@ -22,4 +23,5 @@ export async function registerRoutes(app: FastifyInstance, config: Config): Prom
   await app.register(profilesRoutes);
   await app.register(postsRoutes);
   await app.register(followersRoutes);
+  await app.register(topicsRoutes, { config });
 }

@@ -245,8 +245,10 @@ export async function postsRoutes(app: FastifyInstance) {
 }
 
 /** Where a notification leads: the post (or comment) it is about, the follow requests, or the follower's profile. */
-function notificationUrl(n: { kind: string; post_id: number | null; comment_id: number | null; actor_handle: string | null }): string {
+function notificationUrl(n: { kind: string; post_id: number | null; comment_id: number | null; topic_id: number | null; reply_id: number | null; actor_handle: string | null }): string {
   if (n.kind === 'follow_request') return '/settings/followers';
+  if (n.reply_id) return `/t/${n.topic_id}/r/${n.reply_id}`;
+  if (n.topic_id) return `/t/${n.topic_id}`;
   if (n.post_id === null) return n.actor_handle ? `/@${n.actor_handle}` : '/notifications';
   return n.comment_id ? `/posts/${n.post_id}#comment-${n.comment_id}` : `/posts/${n.post_id}`;
 }

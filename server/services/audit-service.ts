@@ -22,7 +22,16 @@ export type AuditAction =
   | 'moderation.account_approved'
   | 'moderation.account_rejected'
   | 'invitation.created'
-  | 'invitation.revoked';
+  | 'invitation.revoked'
+  | 'admin.category_created'
+  | 'admin.category_updated'
+  | 'moderation.topic_pinned'
+  | 'moderation.topic_unpinned'
+  | 'moderation.topic_locked'
+  | 'moderation.topic_unlocked'
+  | 'moderation.topic_moved'
+  | 'moderation.topic_retitled'
+  | 'moderation.topic_reply_removed';
 
 /** Records a security event in the caller's transaction, if any. Never pass a secret in details. */
 export async function audit(

@@ -18,6 +18,7 @@ import { createFollowService } from './follow-service.ts';
 import { createPostingThrottle } from './posting-throttle.ts';
 import { createContentCache } from './content-cache.ts';
 import { createFeedService } from './feed-service.ts';
+import { createTopicService } from './topic-service.ts';
 
 export function createServices(deps: ServiceDeps) {
   const media = createMediaService(deps);
@@ -43,6 +44,7 @@ export function createServices(deps: ServiceDeps) {
     sessions: createSessionService(deps),
     settings: createSettingsService(deps),
     feed: createFeedService({ ...deps, cache, posts }),
+    topics: createTopicService({ ...deps, cache, posting }),
   };
 }
 

@@ -1,0 +1,389 @@
+// The forum's SQL: categories, topics, replies, likes on replies, read positions, topic hashtags,
+// topic and category follows. Lists are keyset: topics on (last_activity_at, id) or (created_at,
+// id) newest first, replies on id oldest first.
+import { sql, type Expression, type SqlBool } from 'kysely';
+import type { Executor } from '../db/executor.ts';
+import type { ForumCategory, NotificationKind, Topic, TopicReply } from '../db/schema.ts';
+
+export interface TopicCursor {
+  at: Date;
+  id: number;
+}
+
+// ---- categories ---------------------------------------------------------------------------
+
+export async function listCategories(db: Executor): Promise<ForumCategory[]> {
+  return db.selectFrom('forum_categories').selectAll().orderBy('position').orderBy('id').execute();
+}
+
+export async function findCategory(db: Executor, id: number): Promise<ForumCategory | undefined> {
+  return db.selectFrom('forum_categories').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export interface CategoryValues {
+  name: string;
+  description: string;
+  colour: string;
+  position: number;
+  restricted: boolean;
+}
+
+export async function insertCategory(db: Executor, v: CategoryValues): Promise<ForumCategory> {
+  return db.insertInto('forum_categories').values(v).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function updateCategory(db: Executor, id: number, v: CategoryValues, now: Date): Promise<void> {
+  await db.updateTable('forum_categories').set({ ...v, updated_at: now }).where('id', '=', id).execute();
+}
+
+// ---- topics -------------------------------------------------------------------------------
+
+function topicsWithPeople(db: Executor) {
+  return db
+    .selectFrom('topics as t')
+    .innerJoin('users as a', 'a.id', 't.author_id')
+    .innerJoin('profiles as ap', 'ap.user_id', 't.author_id')
+    .innerJoin('forum_categories as c', 'c.id', 't.category_id')
+    .leftJoin('users as lp', 'lp.id', 't.last_poster_id')
+    .selectAll('t')
+    .select([
+      'a.handle as author_handle',
+      'a.display_name as author_name',
+      'ap.avatar_key as author_avatar_key',
+      'c.name as category_name',
+      'c.colour as category_colour',
+      'c.restricted as category_restricted',
+      'lp.handle as last_poster_handle',
+      'lp.display_name as last_poster_name',
+    ]);
+}
+
+export type TopicRow = Topic & {
+  author_handle: string;
+  author_name: string;
+  author_avatar_key: string | null;
+  category_name: string;
+  category_colour: string;
+  category_restricted: boolean;
+  last_poster_handle: string | null;
+  last_poster_name: string | null;
+};
+
+/** A topic in a list, with how far the viewer has read it (null: never opened, or signed out). */
+export type TopicListRow = TopicRow & { last_read_reply_id: number | null };
+
+export async function findTopicRow(db: Executor, id: number): Promise<TopicRow | undefined> {
+  return topicsWithPeople(db).where('t.id', '=', id).executeTakeFirst();
+}
+
+export async function findTopic(db: Executor, id: number): Promise<Topic | undefined> {
+  return db.selectFrom('topics').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+function listed(db: Executor, viewerId: number | null) {
+  const q = topicsWithPeople(db);
+  if (viewerId === null) return q.select(sql<number | null>`null`.as('last_read_reply_id'));
+  return q
+    .leftJoin('topic_reads as r', (j) => j.onRef('r.topic_id', '=', 't.id').on('r.user_id', '=', viewerId))
+    .select('r.last_read_reply_id');
+}
+
+const olderActivity = (c: TopicCursor): Expression<SqlBool> => sql<SqlBool>`(t.last_activity_at, t.id) < (${c.at}, ${c.id})`;
+
+export async function listPinnedTopics(db: Executor, categoryId: number, viewerId: number | null, limit: number): Promise<TopicListRow[]> {
+  return listed(db, viewerId)
+    .where('t.category_id', '=', categoryId)
+    .where('t.pinned', '=', true)
+    .orderBy('t.last_activity_at', 'desc')
+    .orderBy('t.id', 'desc')
+    .limit(limit)
+    .execute() as Promise<TopicListRow[]>;
+}
+
+/** The unpinned topics of a category by last activity. */
+export async function listCategoryTopics(db: Executor, categoryId: number, viewerId: number | null, limit: number, before?: TopicCursor): Promise<TopicListRow[]> {
+  let q = listed(db, viewerId).where('t.category_id', '=', categoryId).where('t.pinned', '=', false);
+  if (before) q = q.where(olderActivity(before));
+  return q.orderBy('t.last_activity_at', 'desc').orderBy('t.id', 'desc').limit(limit).execute() as Promise<TopicListRow[]>;
+}
+
+export type DiscussionFilter = 'latest' | 'unanswered' | 'followed';
+
+/** The discussions index across categories. `tag` narrows to topics carrying that hashtag. */
+export async function listDiscussions(
+  db: Executor,
+  filter: DiscussionFilter,
+  viewerId: number | null,
+  limit: number,
+  before?: TopicCursor,
+  tag?: string,
+): Promise<TopicListRow[]> {
+  let q = listed(db, viewerId);
+  if (tag !== undefined) {
+    // topic_tags.created_at is the topic's created_at: the list pages on topic_tags_tag_idx.
+    let tq = q.innerJoin('topic_tags as tt', 'tt.topic_id', 't.id').where('tt.tag', '=', tag);
+    if (before) tq = tq.where(sql<SqlBool>`(tt.created_at, tt.topic_id) < (${before.at}, ${before.id})`);
+    return tq.orderBy(sql`tt.created_at`, 'desc').orderBy(sql`tt.topic_id`, 'desc').limit(limit).execute() as Promise<TopicListRow[]>;
+  }
+  if (filter === 'unanswered') {
+    q = q.where('t.reply_count', '=', 0);
+    if (before) q = q.where(sql<SqlBool>`(t.created_at, t.id) < (${before.at}, ${before.id})`);
+    return q.orderBy('t.created_at', 'desc').orderBy('t.id', 'desc').limit(limit).execute() as Promise<TopicListRow[]>;
+  }
+  if (filter === 'followed') {
+    const me = viewerId ?? 0;
+    q = q.where((eb) =>
+      eb.or([
+        eb('t.id', 'in', eb.selectFrom('follows as f').select('f.topic_id').where('f.follower_id', '=', me).where('f.topic_id', 'is not', null)),
+        eb('t.category_id', 'in', eb.selectFrom('follows as f').select('f.category_id').where('f.follower_id', '=', me).where('f.category_id', 'is not', null)),
+      ]),
+    ) as typeof q;
+  }
+  if (before) q = q.where(olderActivity(before));
+  return q.orderBy('t.last_activity_at', 'desc').orderBy('t.id', 'desc').limit(limit).execute() as Promise<TopicListRow[]>;
+}
+
+export async function insertTopic(db: Executor, v: { categoryId: number; authorId: number; title: string; body: string; bodyHtml: string }): Promise<Topic> {
+  return db
+    .insertInto('topics')
+    .values({ category_id: v.categoryId, author_id: v.authorId, title: v.title, body: v.body, body_html: v.bodyHtml, last_poster_id: v.authorId })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function updateTopic(
+  db: Executor,
+  id: number,
+  set: Partial<{ title: string; pinned: boolean; locked_at: Date | null; lock_reason: string | null; category_id: number }>,
+): Promise<void> {
+  await db.updateTable('topics').set(set).where('id', '=', id).execute();
+}
+
+/** A new reply: one more, and it is the newest. */
+export async function bumpTopic(db: Executor, topicId: number, reply: TopicReply): Promise<void> {
+  await db
+    .updateTable('topics')
+    .set({ reply_count: sql`reply_count + 1`, last_reply_id: reply.id, last_poster_id: reply.author_id, last_activity_at: reply.created_at } as never)
+    .where('id', '=', topicId)
+    .execute();
+}
+
+/** After a reply went: one fewer, and the newest is whatever is left (or the opening post). */
+export async function refreshTopicAfterRemoval(db: Executor, topicId: number): Promise<void> {
+  await sql`
+    update topics t set
+      reply_count = greatest(t.reply_count - 1, 0),
+      last_reply_id = last.id,
+      last_poster_id = coalesce(last.author_id, t.author_id),
+      last_activity_at = coalesce(last.created_at, t.created_at)
+    from (select 1) one
+    left join lateral (select r.id, r.author_id, r.created_at from topic_replies r where r.topic_id = ${topicId} order by r.id desc limit 1) last on true
+    where t.id = ${topicId}`.execute(db);
+}
+
+// ---- replies ------------------------------------------------------------------------------
+
+function repliesWithPeople(db: Executor) {
+  return db
+    .selectFrom('topic_replies as r')
+    .innerJoin('users as a', 'a.id', 'r.author_id')
+    .innerJoin('profiles as ap', 'ap.user_id', 'r.author_id')
+    .selectAll('r')
+    .select(['a.handle as author_handle', 'a.display_name as author_name', 'ap.avatar_key as author_avatar_key']);
+}
+
+export type ReplyRow = TopicReply & { author_handle: string; author_name: string; author_avatar_key: string | null };
+
+export async function findReply(db: Executor, id: number): Promise<ReplyRow | undefined> {
+  return repliesWithPeople(db).where('r.id', '=', id).executeTakeFirst();
+}
+
+/** Replies after a reply id (oldest first), or the ones just before it (`before`, returned oldest first). */
+export async function listReplies(db: Executor, topicId: number, limit: number, from: { after?: number; before?: number }): Promise<ReplyRow[]> {
+  let q = repliesWithPeople(db).where('r.topic_id', '=', topicId);
+  if (from.before !== undefined) {
+    const rows = await q.where('r.id', '<', from.before).orderBy('r.id', 'desc').limit(limit).execute();
+    return rows.reverse();
+  }
+  if (from.after !== undefined) q = q.where('r.id', '>', from.after);
+  return q.orderBy('r.id', 'asc').limit(limit).execute();
+}
+
+/** How many replies of the topic come before this one, counting no further than `cap`. */
+export async function countRepliesBefore(db: Executor, topicId: number, replyId: number, cap: number): Promise<number> {
+  const row = await db
+    .selectFrom((eb) => eb.selectFrom('topic_replies').select('id').where('topic_id', '=', topicId).where('id', '<', replyId).limit(cap).as('x'))
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The first reply after a reply id (the first unread one). */
+export async function firstReplyAfter(db: Executor, topicId: number, afterId: number): Promise<number | undefined> {
+  const row = await db.selectFrom('topic_replies').select('id').where('topic_id', '=', topicId).where('id', '>', afterId).orderBy('id').limit(1).executeTakeFirst();
+  return row?.id;
+}
+
+export async function insertReply(db: Executor, v: { topicId: number; authorId: number; body: string; bodyHtml: string }): Promise<TopicReply> {
+  return db
+    .insertInto('topic_replies')
+    .values({ topic_id: v.topicId, author_id: v.authorId, body: v.body, body_html: v.bodyHtml })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function updateReply(db: Executor, id: number, body: string, bodyHtml: string, now: Date): Promise<void> {
+  await db.updateTable('topic_replies').set({ body, body_html: bodyHtml, edited_at: now }).where('id', '=', id).execute();
+}
+
+export async function deleteReply(db: Executor, id: number): Promise<boolean> {
+  const res = await db.deleteFrom('topic_replies').where('id', '=', id).executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}
+
+// ---- likes on replies ---------------------------------------------------------------------
+
+/** The counter moves only when the row really was added, in the same transaction: exact under races. */
+export async function addReplyLike(db: Executor, replyId: number, userId: number): Promise<boolean> {
+  const inserted = await db
+    .insertInto('topic_reply_likes')
+    .values({ reply_id: replyId, user_id: userId })
+    .onConflict((oc) => oc.columns(['reply_id', 'user_id']).doNothing())
+    .returning('reply_id')
+    .executeTakeFirst();
+  if (inserted) await db.updateTable('topic_replies').set({ like_count: sql`like_count + 1` } as never).where('id', '=', replyId).execute();
+  return !!inserted;
+}
+
+export async function removeReplyLike(db: Executor, replyId: number, userId: number): Promise<boolean> {
+  const res = await db.deleteFrom('topic_reply_likes').where('reply_id', '=', replyId).where('user_id', '=', userId).executeTakeFirst();
+  const removed = Number(res.numDeletedRows) > 0;
+  if (removed) await db.updateTable('topic_replies').set({ like_count: sql`greatest(like_count - 1, 0)` } as never).where('id', '=', replyId).execute();
+  return removed;
+}
+
+export async function likedReplies(db: Executor, userId: number, replyIds: number[]): Promise<Set<number>> {
+  if (!replyIds.length) return new Set();
+  const rows = await db.selectFrom('topic_reply_likes').select('reply_id').where('user_id', '=', userId).where('reply_id', 'in', replyIds).execute();
+  return new Set(rows.map((r) => r.reply_id));
+}
+
+// ---- read positions -----------------------------------------------------------------------
+
+export async function findReadPosition(db: Executor, userId: number, topicId: number): Promise<number | null> {
+  const row = await db.selectFrom('topic_reads').select('last_read_reply_id').where('user_id', '=', userId).where('topic_id', '=', topicId).executeTakeFirst();
+  return row ? row.last_read_reply_id : null;
+}
+
+/** Moves the read position forward only (reading an older page never marks newer replies unread). */
+export async function markRead(db: Executor, userId: number, topicId: number, replyId: number, now: Date): Promise<void> {
+  await db
+    .insertInto('topic_reads')
+    .values({ user_id: userId, topic_id: topicId, last_read_reply_id: replyId, updated_at: now })
+    .onConflict((oc) =>
+      oc.columns(['user_id', 'topic_id']).doUpdateSet({
+        last_read_reply_id: sql`greatest(topic_reads.last_read_reply_id, excluded.last_read_reply_id)`,
+        updated_at: now,
+      } as never),
+    )
+    .execute();
+}
+
+// ---- hashtags -----------------------------------------------------------------------------
+
+/** Adds the tags (the topic's tag set is the union of its opening post's and its replies'). */
+export async function addTopicTags(db: Executor, topicId: number, tags: string[], createdAt: Date): Promise<void> {
+  if (!tags.length) return;
+  await db
+    .insertInto('topic_tags')
+    .values(tags.map((tag) => ({ topic_id: topicId, tag, created_at: createdAt })))
+    .onConflict((oc) => oc.columns(['topic_id', 'tag']).doNothing())
+    .execute();
+}
+
+// ---- follows ------------------------------------------------------------------------------
+
+export type FollowTarget = { topicId: number } | { categoryId: number };
+
+const targetColumn = (t: FollowTarget) => ('topicId' in t ? ({ column: 'topic_id', id: t.topicId } as const) : ({ column: 'category_id', id: t.categoryId } as const));
+
+export async function insertTargetFollow(db: Executor, followerId: number, target: FollowTarget): Promise<boolean> {
+  const { column, id } = targetColumn(target);
+  const row = await db
+    .insertInto('follows')
+    .values({ follower_id: followerId, followee_id: null, hashtag: null, [column]: id })
+    .onConflict((oc) => oc.columns(['follower_id', column]).where(column, 'is not', null).doNothing())
+    .returning('follower_id')
+    .executeTakeFirst();
+  return !!row;
+}
+
+export async function deleteTargetFollow(db: Executor, followerId: number, target: FollowTarget): Promise<boolean> {
+  const { column, id } = targetColumn(target);
+  const row = await db.deleteFrom('follows').where('follower_id', '=', followerId).where(column, '=', id).returning('follower_id').executeTakeFirst();
+  return !!row;
+}
+
+export async function isFollowingTarget(db: Executor, followerId: number, target: FollowTarget): Promise<boolean> {
+  const { column, id } = targetColumn(target);
+  const row = await db.selectFrom('follows').select('follower_id').where('follower_id', '=', followerId).where(column, '=', id).executeTakeFirst();
+  return !!row;
+}
+
+// ---- notifications ------------------------------------------------------------------------
+
+export async function insertTopicNotifications(
+  db: Executor,
+  rows: { userId: number; kind: NotificationKind; actorId: number; topicId: number; replyId: number | null }[],
+): Promise<void> {
+  if (!rows.length) return;
+  await db
+    .insertInto('notifications')
+    .values(rows.map((r) => ({ user_id: r.userId, kind: r.kind, actor_id: r.actorId, topic_id: r.topicId, reply_id: r.replyId })))
+    .execute();
+}
+
+/** One notification per follower of the topic, but the actor and the members in `except`. */
+export async function notifyTopicFollowers(db: Executor, topicId: number, replyId: number, actorId: number, except: number[]): Promise<void> {
+  const skip = [actorId, ...except];
+  await db
+    .insertInto('notifications')
+    .columns(['user_id', 'kind', 'actor_id', 'topic_id', 'reply_id'])
+    .expression(
+      db
+        .selectFrom('follows as f')
+        .innerJoin('users as u', 'u.id', 'f.follower_id')
+        .select([
+          'f.follower_id',
+          sql<string>`'reply_followed_topic'`.as('kind'),
+          sql<number>`${actorId}::bigint`.as('actor_id'),
+          sql<number>`${topicId}::bigint`.as('topic_id'),
+          sql<number>`${replyId}::bigint`.as('reply_id'),
+        ])
+        .where('f.topic_id', '=', topicId)
+        .where('u.status', '=', 'active')
+        .where('f.follower_id', 'not in', skip),
+    )
+    .execute();
+}
+
+/** What a topic page needs about the viewer, in one statement. */
+export async function findTopicViewerFacts(
+  db: Executor,
+  viewerId: number,
+  topicId: number,
+  replyIds: number[],
+): Promise<{ lastRead: number | null; following: boolean; liked: Set<number> }> {
+  const { rows } = await sql<{ last_read: number | string | null; following: boolean; liked: unknown }>`
+    select
+      (select last_read_reply_id from topic_reads where user_id = ${viewerId} and topic_id = ${topicId}) as last_read,
+      exists(select 1 from follows where follower_id = ${viewerId} and topic_id = ${topicId}) as following,
+      array(select reply_id from topic_reply_likes where user_id = ${viewerId} and reply_id = any(${replyIds}::int8[])) as liked
+  `.execute(db);
+  const r = rows[0]!;
+  return {
+    lastRead: r.last_read === null ? null : Number(r.last_read),
+    following: r.following,
+    liked: new Set((Array.isArray(r.liked) ? r.liked : []).map(Number)),
+  };
+}

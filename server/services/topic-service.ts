@@ -1,0 +1,544 @@
+// The discussion forum: categories (admins), topics and their replies (members), moderation
+// (moderators pin, lock, move, retitle, remove replies), likes on replies, follows of topics and
+// categories, per-member read positions, and the discussions index. Rules that are not obvious:
+// - Everything here is public: signed-out visitors read categories, topics and replies.
+// - A topic's counters and "last activity" move in the same transaction as the reply that
+//   changes them; a like counter moves only when its row really was added or removed.
+// - The read position only moves forward: it is the newest reply id the member has been shown.
+// - Authors follow their own topics; a reply notifies the topic's author (reply_topic), the
+//   members it mentions (mention_topic) and the topic's other followers (reply_followed_topic),
+//   each member once.
+import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.ts';
+import { decodeCursor, encodeCursor, type Page } from '../db/pagination.ts';
+import type { ForumCategory } from '../db/schema.ts';
+import type { Executor } from '../db/executor.ts';
+import {
+  addReplyLike,
+  addTopicTags,
+  bumpTopic,
+  countRepliesBefore,
+  deleteReply,
+  deleteTargetFollow,
+  findCategory,
+  findReply,
+  findTopicRow,
+  findTopicViewerFacts,
+  firstReplyAfter,
+  insertCategory,
+  insertReply,
+  insertTargetFollow,
+  insertTopic,
+  insertTopicNotifications,
+  isFollowingTarget,
+  listCategories,
+  listCategoryTopics,
+  listDiscussions,
+  listPinnedTopics,
+  listReplies,
+  markRead,
+  notifyTopicFollowers,
+  refreshTopicAfterRemoval,
+  removeReplyLike,
+  updateCategory,
+  updateReply,
+  updateTopic,
+  type CategoryValues,
+  type DiscussionFilter,
+  type FollowTarget,
+  type ReplyRow,
+  type TopicListRow,
+  type TopicRow,
+} from '../repos/topics.ts';
+import {
+  canDeleteTopicReply,
+  canEditTopicReply,
+  canFollowTopics,
+  canLikeTopicReply,
+  canManageCategories,
+  canModerateTopic,
+  canPostInCategory,
+  canReplyToTopic,
+  isActive,
+} from '../policies/index.ts';
+import type { RequestMeta, Viewer, WritingDeps } from './context.ts';
+import { audit } from './audit-service.ts';
+import { normaliseTag } from './markdown.ts';
+import { cleanBody, POST_MAX, renderText } from './post-service.ts';
+import { assertValid, checkText, clean, isUniqueViolation } from './validation.ts';
+
+export const TOPIC_LIMITS = {
+  title: 150,
+  body: POST_MAX,
+  categoryName: 60,
+  categoryDescription: 500,
+  lockReason: 300,
+  position: 9999,
+} as const;
+export const REPLIES_PAGE = 20;
+export const TOPICS_PAGE = 30;
+const PINNED_MAX = 20;
+
+export interface ReplyItem {
+  row: ReplyRow;
+  liked: boolean;
+  /** newer than the viewer's read position when the page was opened (never their own) */
+  unread: boolean;
+  can: { edit: boolean; delete: boolean; like: boolean; quote: boolean };
+}
+
+export interface TopicPage {
+  topic: TopicRow;
+  /** the opening post is on this page (the first one) */
+  showOpening: boolean;
+  replies: ReplyItem[];
+  /** reply id for ?before= (older replies), and for ?after= (newer ones) */
+  prev: number | undefined;
+  next: number | undefined;
+  /** the first reply the viewer has not read yet, when they had read part of the topic */
+  firstUnreadId: number | undefined;
+  following: boolean;
+  can: { reply: boolean; moderate: boolean; follow: boolean };
+  /** the other categories, for the move form (moderators only) */
+  categories: ForumCategory[];
+}
+
+export interface TopicListItem {
+  row: TopicListRow;
+  /** never opened (signed-in viewers only) */
+  isNew: boolean;
+  /** opened, and replies came since */
+  hasUnread: boolean;
+}
+
+export interface CategoryInput {
+  name?: string;
+  description?: string;
+  colour?: string;
+  position?: string;
+  restricted?: string;
+}
+
+const FILTERS: readonly DiscussionFilter[] = ['latest', 'unanswered', 'followed'];
+
+export function createTopicService(deps: WritingDeps) {
+  const { db } = deps;
+  const now = () => deps.now?.() ?? new Date();
+  const viewerId = (viewer: Viewer | null) => (isActive(viewer) ? viewer.id : null);
+
+  function checkCategory(input: CategoryInput): CategoryValues {
+    const name = clean(input.name);
+    const description = clean(input.description).replace(/\r\n?/g, '\n');
+    const colour = clean(input.colour).toLowerCase() || '#3b6ea5';
+    const positionRaw = clean(input.position) || '0';
+    const position = /^\d{1,4}$/.test(positionRaw) ? Number(positionRaw) : NaN;
+    assertValid({
+      name: checkText(name, { required: true, max: TOPIC_LIMITS.categoryName }),
+      description: checkText(description, { max: TOPIC_LIMITS.categoryDescription, multiline: true }),
+      colour: /^#[0-9a-f]{6}$/.test(colour) ? undefined : { key: 'topics.errors.colour' },
+      position: Number.isNaN(position) ? { key: 'topics.errors.position', params: { max: TOPIC_LIMITS.position } } : undefined,
+    });
+    return { name, description, colour, position, restricted: input.restricted === '1' || input.restricted === 'on' };
+  }
+
+  async function saveCategory(action: () => Promise<void>): Promise<void> {
+    try {
+      await action();
+    } catch (err) {
+      if (isUniqueViolation(err, 'forum_categories_name_key')) throw new ValidationError({ name: { key: 'topics.errors.categoryTaken' } });
+      throw err;
+    }
+  }
+
+  function checkTitle(raw: string | undefined): string {
+    const title = clean(raw).replace(/\s+/g, ' ');
+    assertValid({ title: checkText(title, { required: true, max: TOPIC_LIMITS.title }) });
+    return title;
+  }
+
+  function checkBody(raw: string | undefined, field = 'body'): string {
+    const body = cleanBody(raw);
+    assertValid({ [field]: body === '' ? { key: 'topics.errors.emptyBody' } : checkText(body, { max: TOPIC_LIMITS.body, multiline: true }) });
+    return body;
+  }
+
+  async function category(id: number): Promise<ForumCategory> {
+    const c = await findCategory(db, id);
+    if (!c) throw new NotFoundError('category');
+    return c;
+  }
+
+  async function topic(id: number): Promise<TopicRow> {
+    const t = await findTopicRow(db, id);
+    if (!t) throw new NotFoundError('topic');
+    return t;
+  }
+
+  async function reply(id: number): Promise<ReplyRow> {
+    const r = await findReply(db, id);
+    if (!r) throw new NotFoundError('reply');
+    return r;
+  }
+
+  function listItems(viewer: Viewer | null, rows: TopicListRow[]): TopicListItem[] {
+    const signedIn = viewerId(viewer) !== null;
+    return rows.map((row) => {
+      const isNew = signedIn && row.last_read_reply_id === null && row.author_id !== viewer!.id;
+      const hasUnread =
+        signedIn && row.last_read_reply_id !== null && row.last_reply_id !== null && row.last_reply_id > row.last_read_reply_id && row.last_poster_id !== viewer!.id;
+      return { row, isNew, hasUnread };
+    });
+  }
+
+  function pageOf(rows: TopicListRow[], limit: number, at: (r: TopicListRow) => Date): Page<TopicListRow> {
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items, next: rows.length > limit && last ? encodeCursor({ createdAt: at(last), id: last.id }) : undefined };
+  }
+
+  const cursorOf = (raw: string | undefined) => {
+    const c = decodeCursor(raw);
+    return c ? { at: c.createdAt, id: c.id } : undefined;
+  };
+
+  /** Mentions and follower fan-out of a new reply (or the opening post, replyId null). */
+  async function notify(
+    trx: Executor,
+    t: { id: number; author_id: number },
+    replyId: number | null,
+    actorId: number,
+    mentionIds: number[],
+  ): Promise<void> {
+    const mentioned = mentionIds.filter((u) => u !== actorId);
+    const rows: { userId: number; kind: 'mention_topic' | 'reply_topic'; actorId: number; topicId: number; replyId: number | null }[] = mentioned.map((userId) => ({
+      userId,
+      kind: 'mention_topic',
+      actorId,
+      topicId: t.id,
+      replyId,
+    }));
+    if (replyId !== null && t.author_id !== actorId && !mentioned.includes(t.author_id)) {
+      rows.push({ userId: t.author_id, kind: 'reply_topic', actorId, topicId: t.id, replyId });
+    }
+    await insertTopicNotifications(trx, rows);
+    if (replyId !== null) await notifyTopicFollowers(trx, t.id, replyId, actorId, [t.author_id, ...mentioned]);
+  }
+
+  return {
+    // ---- categories ----------------------------------------------------------------------
+
+    async categories(): Promise<ForumCategory[]> {
+      return listCategories(db);
+    },
+
+    async categoriesForAdmin(viewer: Viewer | null): Promise<ForumCategory[]> {
+      if (!canManageCategories(viewer)) throw new NotFoundError('categories');
+      return listCategories(db);
+    },
+
+    async categoryForAdmin(viewer: Viewer | null, id: number): Promise<ForumCategory> {
+      if (!canManageCategories(viewer)) throw new NotFoundError('categories');
+      return category(id);
+    },
+
+    async createCategory(viewer: Viewer | null, input: CategoryInput, meta: RequestMeta): Promise<ForumCategory> {
+      if (!canManageCategories(viewer)) throw new NotFoundError('categories');
+      const values = checkCategory(input);
+      let created: ForumCategory | undefined;
+      await saveCategory(() =>
+        db.transaction().execute(async (trx) => {
+          created = await insertCategory(trx, values);
+          await audit(trx, 'admin.category_created', meta, { actorId: viewer.id, details: { categoryId: created.id, name: values.name, restricted: values.restricted } });
+        }),
+      );
+      return created!;
+    },
+
+    async updateCategory(viewer: Viewer | null, id: number, input: CategoryInput, meta: RequestMeta): Promise<void> {
+      if (!canManageCategories(viewer)) throw new NotFoundError('categories');
+      const before = await category(id);
+      const values = checkCategory(input);
+      await saveCategory(() =>
+        db.transaction().execute(async (trx) => {
+          await updateCategory(trx, id, values, now());
+          const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => before[k as keyof CategoryValues] !== v));
+          await audit(trx, 'admin.category_updated', meta, { actorId: viewer.id, details: { categoryId: id, ...changed } });
+        }),
+      );
+    },
+
+    /** A category page: pinned topics first (first page only), then the others by last activity. */
+    async categoryPage(viewer: Viewer | null, id: number, cursor: string | undefined) {
+      const c = await category(id);
+      const vid = viewerId(viewer);
+      const before = cursorOf(cursor);
+      const pinned = before ? [] : await listPinnedTopics(db, id, vid, PINNED_MAX);
+      const page = pageOf(await listCategoryTopics(db, id, vid, TOPICS_PAGE + 1, before), TOPICS_PAGE, (r) => r.last_activity_at);
+      const following = vid !== null && (await isFollowingTarget(db, vid, { categoryId: id }));
+      return {
+        category: c,
+        pinned: listItems(viewer, pinned),
+        topics: { items: listItems(viewer, page.items), next: page.next },
+        following,
+        can: { post: canPostInCategory(viewer, c), follow: canFollowTopics(viewer), restrictedForViewer: isActive(viewer) && !canPostInCategory(viewer, c) },
+      };
+    },
+
+    // ---- the discussions index -------------------------------------------------------------
+
+    async discussions(viewer: Viewer | null, rawFilter: string | undefined, cursor: string | undefined, rawTag?: string) {
+      const filter = (FILTERS as readonly string[]).includes(rawFilter ?? '') ? (rawFilter as DiscussionFilter) : 'latest';
+      if (filter === 'followed' && !isActive(viewer)) throw new UnauthenticatedError();
+      let tag: string | undefined;
+      if (rawTag !== undefined && rawTag !== '') {
+        tag = normaliseTag(rawTag.replace(/^#/, ''));
+        if (!/^\p{L}[\p{L}\p{N}_]{0,49}$/u.test(tag)) throw new NotFoundError('tag');
+      }
+      const rows = await listDiscussions(db, filter, viewerId(viewer), TOPICS_PAGE + 1, cursorOf(cursor), tag);
+      const page = pageOf(rows, TOPICS_PAGE, (r) => (tag !== undefined || filter === 'unanswered' ? r.created_at : r.last_activity_at));
+      return { filter, tag, topics: { items: listItems(viewer, page.items), next: page.next }, categories: await listCategories(db) };
+    },
+
+    // ---- topics --------------------------------------------------------------------------
+
+    /** The category a new topic goes in, and whether the viewer may open one there. */
+    async newTopicContext(viewer: Viewer | null, categoryId: number) {
+      if (!isActive(viewer)) throw new UnauthenticatedError();
+      const c = await category(categoryId);
+      return { category: c, canPost: canPostInCategory(viewer, c) };
+    },
+
+    async createTopic(viewer: Viewer | null, categoryId: number, input: { title?: string; body?: string }): Promise<{ id: number }> {
+      if (!isActive(viewer)) throw new UnauthenticatedError();
+      const c = await category(categoryId);
+      if (!canPostInCategory(viewer, c)) throw new ValidationError({ form: { key: 'topics.errors.restricted' } });
+      const title = clean(input.title).replace(/\s+/g, ' ');
+      const body = cleanBody(input.body);
+      assertValid({
+        title: checkText(title, { required: true, max: TOPIC_LIMITS.title }),
+        body: body === '' ? { key: 'topics.errors.emptyBody' } : checkText(body, { max: TOPIC_LIMITS.body, multiline: true }),
+      });
+      const rendered = await renderText(db, body, 'body');
+      deps.posting.take(viewer.id);
+      return db.transaction().execute(async (trx) => {
+        const t = await insertTopic(trx, { categoryId: c.id, authorId: viewer.id, title, body, bodyHtml: rendered.html });
+        await insertTargetFollow(trx, viewer.id, { topicId: t.id });
+        await markRead(trx, viewer.id, t.id, 0, now());
+        await addTopicTags(trx, t.id, rendered.tags, t.created_at);
+        await notify(trx, t, null, viewer.id, rendered.mentionIds);
+        return { id: t.id };
+      });
+    },
+
+    /**
+     * One page of a topic: the opening post on the first page, then replies oldest first (keyset
+     * on the reply id, `after` or `before` a reply). Opening it moves the viewer's read position.
+     */
+    async page(viewer: Viewer | null, topicId: number, from: { after?: number; before?: number }): Promise<TopicPage> {
+      const t = await topic(topicId);
+      let rows: ReplyRow[];
+      let showOpening: boolean;
+      let prev: number | undefined;
+      let next: number | undefined;
+      if (from.before !== undefined) {
+        const got = await listReplies(db, t.id, REPLIES_PAGE + 1, { before: from.before });
+        showOpening = got.length <= REPLIES_PAGE;
+        rows = showOpening ? got : got.slice(1);
+        prev = !showOpening && rows.length ? rows[0]!.id : undefined;
+        const last = rows[rows.length - 1];
+        next = last && t.last_reply_id !== null && t.last_reply_id > last.id ? last.id : undefined;
+      } else {
+        const got = await listReplies(db, t.id, REPLIES_PAGE + 1, from.after !== undefined ? { after: from.after } : {});
+        rows = got.slice(0, REPLIES_PAGE);
+        showOpening = from.after === undefined;
+        prev = from.after !== undefined ? (rows[0]?.id ?? from.after + 1) : undefined;
+        next = got.length > REPLIES_PAGE ? rows[rows.length - 1]!.id : undefined;
+      }
+      const vid = viewerId(viewer);
+      const facts = vid === null ? { lastRead: null, following: false, liked: new Set<number>() } : await findTopicViewerFacts(db, vid, t.id, rows.map((r) => r.id));
+      const readUpTo = facts.lastRead ?? 0;
+      let firstUnreadId: number | undefined;
+      if (vid !== null && facts.lastRead !== null && t.last_reply_id !== null && t.last_reply_id > facts.lastRead) {
+        firstUnreadId = rows.find((r) => r.id > readUpTo)?.id ?? (await firstReplyAfter(db, t.id, facts.lastRead));
+      }
+      const replyAllowed = canReplyToTopic(viewer, t);
+      const replies = rows.map((row) => ({
+        row,
+        liked: facts.liked.has(row.id),
+        unread: vid !== null && row.id > readUpTo && row.author_id !== vid,
+        can: { edit: canEditTopicReply(viewer, row), delete: canDeleteTopicReply(viewer, row), like: canLikeTopicReply(viewer), quote: replyAllowed },
+      }));
+      if (vid !== null) {
+        const shown = rows.length ? rows[rows.length - 1]!.id : 0;
+        if (facts.lastRead === null || shown > facts.lastRead) await markRead(db, vid, t.id, shown, now());
+      }
+      const moderate = canModerateTopic(viewer);
+      return {
+        topic: t,
+        showOpening,
+        replies,
+        prev,
+        next,
+        firstUnreadId,
+        following: facts.following,
+        can: { reply: replyAllowed, moderate, follow: canFollowTopics(viewer) },
+        categories: moderate ? (await listCategories(db)).filter((c) => c.id !== t.category_id) : [],
+      };
+    },
+
+    /** Where a reply's permalink leads: the page that shows it (the first one, or one starting with it). */
+    async replyLocation(topicId: number, replyId: number): Promise<{ after?: number }> {
+      const r = await reply(replyId);
+      if (r.topic_id !== topicId) throw new NotFoundError('reply');
+      const before = await countRepliesBefore(db, topicId, replyId, REPLIES_PAGE);
+      return before < REPLIES_PAGE ? {} : { after: replyId - 1 };
+    },
+
+    /** The viewer's first unread reply of a topic (undefined: nothing unread). */
+    async firstUnread(viewer: Viewer | null, topicId: number): Promise<number | undefined> {
+      const t = await topic(topicId);
+      const vid = viewerId(viewer);
+      if (vid === null) return undefined;
+      const facts = await findTopicViewerFacts(db, vid, t.id, []);
+      return firstReplyAfter(db, t.id, facts.lastRead ?? 0);
+    },
+
+    /** The reply to quote, if it belongs to this topic. */
+    async quotable(topicId: number, replyId: number): Promise<ReplyRow | undefined> {
+      const r = await findReply(db, replyId);
+      return r && r.topic_id === topicId ? r : undefined;
+    },
+
+    async reply(viewer: Viewer | null, topicId: number, input: { body?: string }): Promise<{ id: number }> {
+      if (!isActive(viewer)) throw new UnauthenticatedError();
+      const t = await topic(topicId);
+      if (!canReplyToTopic(viewer, t)) throw new ValidationError({ form: { key: 'topics.errors.locked', params: { reason: t.lock_reason ?? '' } } });
+      const body = checkBody(input.body);
+      const rendered = await renderText(db, body, 'body');
+      deps.posting.take(viewer.id);
+      return db.transaction().execute(async (trx) => {
+        const r = await insertReply(trx, { topicId: t.id, authorId: viewer.id, body, bodyHtml: rendered.html });
+        await bumpTopic(trx, t.id, r);
+        await addTopicTags(trx, t.id, rendered.tags, t.created_at);
+        await notify(trx, t, r.id, viewer.id, rendered.mentionIds);
+        return { id: r.id };
+      });
+    },
+
+    /** A reply its author may edit (the edit form). */
+    async editable(viewer: Viewer | null, replyId: number): Promise<ReplyRow> {
+      const r = await reply(replyId);
+      if (!canEditTopicReply(viewer, r)) throw new NotFoundError('reply');
+      return r;
+    },
+
+    async editReply(viewer: Viewer | null, replyId: number, input: { body?: string }): Promise<ReplyRow> {
+      const r = await reply(replyId);
+      if (!canEditTopicReply(viewer, r)) throw new NotFoundError('reply');
+      const body = checkBody(input.body);
+      const rendered = await renderText(db, body, 'body');
+      const old = await renderText(db, r.body, 'body').catch(() => ({ mentionIds: [] as number[] }));
+      const t = await topic(r.topic_id);
+      await db.transaction().execute(async (trx) => {
+        await updateReply(trx, r.id, body, rendered.html, now());
+        await addTopicTags(trx, t.id, rendered.tags, t.created_at);
+        const fresh = rendered.mentionIds.filter((u) => !old.mentionIds.includes(u) && u !== viewer.id);
+        await insertTopicNotifications(trx, fresh.map((userId) => ({ userId, kind: 'mention_topic', actorId: viewer.id, topicId: t.id, replyId: r.id })));
+      });
+      return r;
+    },
+
+    async removeReply(viewer: Viewer | null, replyId: number, meta: RequestMeta): Promise<ReplyRow> {
+      const r = await reply(replyId);
+      if (!canDeleteTopicReply(viewer, r)) throw new NotFoundError('reply');
+      await db.transaction().execute(async (trx) => {
+        if (!(await deleteReply(trx, r.id))) return;
+        await refreshTopicAfterRemoval(trx, r.topic_id);
+        if (r.author_id !== viewer.id) {
+          await audit(trx, 'moderation.topic_reply_removed', meta, { actorId: viewer.id, targetUserId: r.author_id, details: { topicId: r.topic_id, replyId: r.id } });
+        }
+      });
+      return r;
+    },
+
+    async setLike(viewer: Viewer | null, replyId: number, like: boolean): Promise<ReplyRow> {
+      const r = await reply(replyId);
+      if (!canLikeTopicReply(viewer)) throw new UnauthenticatedError();
+      await db.transaction().execute((trx) => (like ? addReplyLike(trx, r.id, viewer.id) : removeReplyLike(trx, r.id, viewer.id)));
+      return r;
+    },
+
+    // ---- moderation ------------------------------------------------------------------------
+
+    async setPinned(viewer: Viewer | null, topicId: number, pinned: boolean, meta: RequestMeta): Promise<void> {
+      const t = await topic(topicId);
+      if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
+      if (t.pinned === pinned) return;
+      await db.transaction().execute(async (trx) => {
+        await updateTopic(trx, t.id, { pinned });
+        await audit(trx, pinned ? 'moderation.topic_pinned' : 'moderation.topic_unpinned', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id } });
+      });
+    },
+
+    async lock(viewer: Viewer | null, topicId: number, input: { reason?: string }, meta: RequestMeta): Promise<void> {
+      const t = await topic(topicId);
+      if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
+      const reason = clean(input.reason).replace(/\s+/g, ' ');
+      assertValid({ reason: checkText(reason, { required: true, max: TOPIC_LIMITS.lockReason }) });
+      await db.transaction().execute(async (trx) => {
+        await updateTopic(trx, t.id, { locked_at: now(), lock_reason: reason });
+        await audit(trx, 'moderation.topic_locked', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id, reason } });
+      });
+    },
+
+    async unlock(viewer: Viewer | null, topicId: number, meta: RequestMeta): Promise<void> {
+      const t = await topic(topicId);
+      if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
+      if (t.locked_at === null) return;
+      await db.transaction().execute(async (trx) => {
+        await updateTopic(trx, t.id, { locked_at: null, lock_reason: null });
+        await audit(trx, 'moderation.topic_unlocked', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id } });
+      });
+    },
+
+    async move(viewer: Viewer | null, topicId: number, input: { categoryId?: string }, meta: RequestMeta): Promise<void> {
+      const t = await topic(topicId);
+      if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
+      const target = /^\d{1,15}$/.test(input.categoryId ?? '') ? await findCategory(db, Number(input.categoryId)) : undefined;
+      if (!target) throw new ValidationError({ categoryId: { key: 'validation.choice' } });
+      if (target.id === t.category_id) return;
+      await db.transaction().execute(async (trx) => {
+        await updateTopic(trx, t.id, { category_id: target.id });
+        await audit(trx, 'moderation.topic_moved', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id, from: t.category_id, to: target.id } });
+      });
+    },
+
+    async retitle(viewer: Viewer | null, topicId: number, input: { title?: string }, meta: RequestMeta): Promise<void> {
+      const t = await topic(topicId);
+      if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
+      const title = checkTitle(input.title);
+      if (title === t.title) return;
+      await db.transaction().execute(async (trx) => {
+        await updateTopic(trx, t.id, { title });
+        await audit(trx, 'moderation.topic_retitled', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id, from: t.title, to: title } });
+      });
+    },
+
+    /** The topic for the moderation forms (moderators only). */
+    async forModeration(viewer: Viewer | null, topicId: number) {
+      const t = await topic(topicId);
+      if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
+      return { topic: t, categories: (await listCategories(db)).filter((c) => c.id !== t.category_id) };
+    },
+
+    // ---- follows ---------------------------------------------------------------------------
+
+    async setFollow(viewer: Viewer | null, target: FollowTarget, follow: boolean): Promise<boolean> {
+      if (!canFollowTopics(viewer)) throw new UnauthenticatedError();
+      if ('topicId' in target) await topic(target.topicId);
+      else await category(target.categoryId);
+      return follow ? insertTargetFollow(db, viewer.id, target) : deleteTargetFollow(db, viewer.id, target);
+    },
+  };
+}
+
+export type TopicService = ReturnType<typeof createTopicService>;
