@@ -80,12 +80,18 @@ export async function findTopic(db: Executor, id: number): Promise<Topic | undef
   return db.selectFrom('topics').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Topics with the viewer's read position, one primary-key probe per listed topic. */
 function listed(db: Executor, viewerId: number | null) {
   const q = topicsWithPeople(db);
   if (viewerId === null) return q.select(sql<number | null>`null`.as('last_read_reply_id'));
-  return q
-    .leftJoin('topic_reads as r', (j) => j.onRef('r.topic_id', '=', 't.id').on('r.user_id', '=', viewerId))
-    .select('r.last_read_reply_id');
+  return q.select((eb) =>
+    eb
+      .selectFrom('topic_reads as r')
+      .select('r.last_read_reply_id')
+      .where('r.user_id', '=', viewerId)
+      .whereRef('r.topic_id', '=', 't.id')
+      .as('last_read_reply_id'),
+  );
 }
 
 const olderActivity = (c: TopicCursor): Expression<SqlBool> => sql<SqlBool>`(t.last_activity_at, t.id) < (${c.at}, ${c.id})`;
@@ -131,13 +137,22 @@ export async function listDiscussions(
     return q.orderBy('t.created_at', 'desc').orderBy('t.id', 'desc').limit(limit).execute() as Promise<TopicListRow[]>;
   }
   if (filter === 'followed') {
+    // The newest `limit` of the followed topics, and the newest `limit` of each followed category
+    // (one index range each), merged: never a walk through every topic looking for followed ones.
     const me = viewerId ?? 0;
-    q = q.where((eb) =>
-      eb.or([
-        eb('t.id', 'in', eb.selectFrom('follows as f').select('f.topic_id').where('f.follower_id', '=', me).where('f.topic_id', 'is not', null)),
-        eb('t.category_id', 'in', eb.selectFrom('follows as f').select('f.category_id').where('f.follower_id', '=', me).where('f.category_id', 'is not', null)),
-      ]),
-    ) as typeof q;
+    const after = before ? sql`and (x.last_activity_at, x.id) < (${before.at}, ${before.id})` : sql``;
+    const followed = sql<SqlBool>`t.id in ((
+      select x.id from follows f join topics x on x.id = f.topic_id
+       where f.follower_id = ${me} and f.topic_id is not null ${after}
+       order by x.last_activity_at desc, x.id desc limit ${limit}
+    ) union (
+      select c.id from follows f cross join lateral (
+        select x.id from topics x where x.category_id = f.category_id ${after}
+         order by x.last_activity_at desc, x.id desc limit ${limit}
+      ) c
+       where f.follower_id = ${me} and f.category_id is not null
+    ))`;
+    return q.where(followed).orderBy('t.last_activity_at', 'desc').orderBy('t.id', 'desc').limit(limit).execute() as Promise<TopicListRow[]>;
   }
   if (before) q = q.where(olderActivity(before));
   return q.orderBy('t.last_activity_at', 'desc').orderBy('t.id', 'desc').limit(limit).execute() as Promise<TopicListRow[]>;

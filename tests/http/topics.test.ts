@@ -562,6 +562,32 @@ describe('follows and the discussions index', () => {
     expect(seen).toEqual(all.map((r) => r.id));
     expect(all.length).toBeGreaterThan(30);
   });
+
+  it('pages the followed topics by keyset too, merging followed topics and followed categories', async () => {
+    const reader = clients.moderator;
+    await submit(reader, `/c/${openCat}/follow`);
+    const elsewhere = await newTopic(clients.author, 'Ailleurs mais suivi', 'x', otherCat);
+    await submit(reader, `/t/${elsewhere}/follow`);
+    const seen: number[] = [];
+    let path: string | undefined = '/discussions?filter=followed';
+    while (path) {
+      const res = await reader.get(path);
+      expect(res.status).toBe(200);
+      seen.push(...replyIdsOrTopics(res.text));
+      path = /href="(\/discussions\?filter=followed&before=[^"]+)"/.exec(unescapeHtml(res.text))?.[1];
+    }
+    const mine = (await t.db.selectFrom('follows').select('topic_id').where('follower_id', '=', users.moderator.id).where('topic_id', 'is not', null).execute()).map((r) => r.topic_id!);
+    const expected = await t.db
+      .selectFrom('topics')
+      .select('id')
+      .where((eb) => eb.or([eb('category_id', '=', openCat), eb('id', 'in', mine)]))
+      .orderBy('last_activity_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    expect(expected.length).toBeGreaterThan(30);
+    expect(seen).toEqual(expected.map((r) => r.id));
+    expect(seen).toContain(elsewhere);
+  });
 });
 
 describe('posting throttle', () => {
