@@ -213,15 +213,25 @@ export async function findReply(db: Executor, id: number): Promise<ReplyRow | un
   return repliesWithPeople(db).where('r.id', '=', id).executeTakeFirst();
 }
 
-/** Replies after a reply id (oldest first), or the ones just before it (`before`, returned oldest first). */
+/**
+ * Replies after a reply id (oldest first), or the ones just before it (`before`, returned oldest
+ * first). The page of replies is cut first (one range of topic_replies_topic_idx), then joined to
+ * its authors, so the plan never depends on how large the members' tables are.
+ */
 export async function listReplies(db: Executor, topicId: number, limit: number, from: { after?: number; before?: number }): Promise<ReplyRow[]> {
-  let q = repliesWithPeople(db).where('r.topic_id', '=', topicId);
-  if (from.before !== undefined) {
-    const rows = await q.where('r.id', '<', from.before).orderBy('r.id', 'desc').limit(limit).execute();
-    return rows.reverse();
-  }
-  if (from.after !== undefined) q = q.where('r.id', '>', from.after);
-  return q.orderBy('r.id', 'asc').limit(limit).execute();
+  const backwards = from.before !== undefined;
+  let page = db.selectFrom('topic_replies').selectAll().where('topic_id', '=', topicId);
+  if (from.before !== undefined) page = page.where('id', '<', from.before);
+  else if (from.after !== undefined) page = page.where('id', '>', from.after);
+  page = page.orderBy('id', backwards ? 'desc' : 'asc').limit(limit);
+  return db
+    .selectFrom(page.as('r'))
+    .innerJoin('users as a', 'a.id', 'r.author_id')
+    .innerJoin('profiles as ap', 'ap.user_id', 'r.author_id')
+    .selectAll('r')
+    .select(['a.handle as author_handle', 'a.display_name as author_name', 'ap.avatar_key as author_avatar_key'])
+    .orderBy('r.id', 'asc')
+    .execute();
 }
 
 /** How many replies of the topic come before this one, counting no further than `cap`. */
