@@ -20,6 +20,7 @@ import {
   deleteReply,
   deleteTargetFollow,
   findCategory,
+  findReadPosition,
   findReply,
   findTopicRow,
   findTopicViewerFacts,
@@ -183,8 +184,7 @@ export function createTopicService(deps: WritingDeps) {
     const signedIn = viewerId(viewer) !== null;
     return rows.map((row) => {
       const isNew = signedIn && row.last_read_reply_id === null && row.author_id !== viewer!.id;
-      const hasUnread =
-        signedIn && row.last_read_reply_id !== null && row.last_reply_id !== null && row.last_reply_id > row.last_read_reply_id && row.last_poster_id !== viewer!.id;
+      const hasUnread = signedIn && row.last_read_reply_id !== null && row.last_reply_id !== null && row.last_reply_id > row.last_read_reply_id;
       return { row, isNew, hasUnread };
     });
   }
@@ -418,6 +418,9 @@ export function createTopicService(deps: WritingDeps) {
       return db.transaction().execute(async (trx) => {
         const r = await insertReply(trx, { topicId: t.id, authorId: viewer.id, body, bodyHtml: rendered.html });
         await bumpTopic(trx, t.id, r);
+        // Whoever had read everything has read their own reply too; otherwise what they missed stays unread.
+        const read = await findReadPosition(trx, viewer.id, t.id);
+        if (read !== null && read >= (t.last_reply_id ?? 0)) await markRead(trx, viewer.id, t.id, r.id, now());
         await addTopicTags(trx, t.id, rendered.tags, t.created_at);
         await notify(trx, t, r.id, viewer.id, rendered.mentionIds);
         return { id: r.id };

@@ -449,6 +449,20 @@ describe('long topics', () => {
   });
 });
 
+describe('read positions when replying', () => {
+  const rowOn = async (c: Client, id: number) => new RegExp(`id="topic-${id}"[\\s\\S]*?</li>`).exec((await c.get(`/c/${openCat}`)).text)![0];
+  it('count your own reply as read when you had read everything, and keep what you missed unread', async () => {
+    const id = await newTopic(clients.author, 'Lecture et réponse');
+    await clients.member.get(`/t/${id}`);
+    await newReply(clients.member, id, 'Je réponds après avoir tout lu');
+    expect(await rowOn(clients.member, id)).not.toContain(msg('topics.markers.unread'));
+    const missed = await newReply(clients.other, id, 'Réponse que le membre ne voit pas');
+    await newReply(clients.member, id, 'Je réponds sans avoir rechargé');
+    expect(await rowOn(clients.member, id)).toContain(msg('topics.markers.unread'));
+    expect((await clients.member.get(`/t/${id}/unread`)).headers.location).toBe(`/t/${id}/r/${missed}`);
+  });
+});
+
 describe('quotes', () => {
   it('prefill the reply form with a blockquote and a link to the quoted reply, without JavaScript', async () => {
     const id = await newTopic();
