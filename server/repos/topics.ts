@@ -174,6 +174,10 @@ export async function updateTopic(
   await db.updateTable('topics').set(set).where('id', '=', id).execute();
 }
 
+export async function updateTopicBody(db: Executor, id: number, body: string, bodyHtml: string, now: Date): Promise<void> {
+  await db.updateTable('topics').set({ body, body_html: bodyHtml, edited_at: now }).where('id', '=', id).execute();
+}
+
 /** A new reply: one more, and it is the newest. */
 export async function bumpTopic(db: Executor, topicId: number, reply: TopicReply): Promise<void> {
   await db

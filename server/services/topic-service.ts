@@ -43,6 +43,7 @@ import {
   updateCategory,
   updateReply,
   updateTopic,
+  updateTopicBody,
   type CategoryValues,
   type DiscussionFilter,
   type FollowTarget,
@@ -52,6 +53,7 @@ import {
 } from '../repos/topics.ts';
 import {
   canDeleteTopicReply,
+  canEditTopic,
   canEditTopicReply,
   canFollowTopics,
   canLikeTopicReply,
@@ -98,7 +100,7 @@ export interface TopicPage {
   /** the first reply the viewer has not read yet, when they had read part of the topic */
   firstUnreadId: number | undefined;
   following: boolean;
-  can: { reply: boolean; moderate: boolean; follow: boolean };
+  can: { reply: boolean; moderate: boolean; follow: boolean; edit: boolean };
   /** the other categories, for the move form (moderators only) */
   categories: ForumCategory[];
 }
@@ -380,7 +382,7 @@ export function createTopicService(deps: WritingDeps) {
         next,
         firstUnreadId,
         following: facts.following,
-        can: { reply: replyAllowed, moderate, follow: canFollowTopics(viewer) },
+        can: { reply: replyAllowed, moderate, follow: canFollowTopics(viewer), edit: canEditTopic(viewer, t) },
         categories: moderate ? (await listCategories(db)).filter((c) => c.id !== t.category_id) : [],
       };
     },
@@ -424,6 +426,27 @@ export function createTopicService(deps: WritingDeps) {
         await addTopicTags(trx, t.id, rendered.tags, t.created_at);
         await notify(trx, t, r.id, viewer.id, rendered.mentionIds);
         return { id: r.id };
+      });
+    },
+
+    /** A topic whose opening post the viewer may edit (the edit form). */
+    async editableTopic(viewer: Viewer | null, topicId: number): Promise<TopicRow> {
+      const t = await topic(topicId);
+      if (!canEditTopic(viewer, t)) throw new NotFoundError('topic');
+      return t;
+    },
+
+    async editTopic(viewer: Viewer | null, topicId: number, input: { body?: string }): Promise<void> {
+      const t = await topic(topicId);
+      if (!canEditTopic(viewer, t)) throw new NotFoundError('topic');
+      const body = checkBody(input.body);
+      const rendered = await renderText(db, body, 'body');
+      const old = await renderText(db, t.body, 'body').catch(() => ({ mentionIds: [] as number[] }));
+      await db.transaction().execute(async (trx) => {
+        await updateTopicBody(trx, t.id, body, rendered.html, now());
+        await addTopicTags(trx, t.id, rendered.tags, t.created_at);
+        const fresh = rendered.mentionIds.filter((u) => !old.mentionIds.includes(u) && u !== viewer.id);
+        await insertTopicNotifications(trx, fresh.map((userId) => ({ userId, kind: 'mention_topic', actorId: viewer.id, topicId: t.id, replyId: null })));
       });
     },
 

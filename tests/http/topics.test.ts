@@ -163,6 +163,24 @@ describe('topics and replies', () => {
     expect(await topicRow(id)).toMatchObject({ reply_count: 1, last_reply_id: r1, last_poster_id: users.member.id });
   });
 
+  it('let the author edit the opening post (marked as edited, text kept when refused)', async () => {
+    const id = await newTopic(clients.author, 'À corriger', 'Premier jet');
+    expect((await clients.member.get(`/t/${id}/edit`)).status).toBe(404);
+    const form = await clients.author.get(`/t/${id}/edit`);
+    expect(form.status).toBe(200);
+    expect(textareaOf(form.text)).toBe('Premier jet');
+    expect((await clients.author.get(`/t/${id}`)).text).toContain(`href="/t/${id}/edit"`);
+    expect((await clients.member.get(`/t/${id}`)).text).not.toContain(`href="/t/${id}/edit"`);
+    const bad = await submit(clients.author, `/t/${id}/edit`, { body: '[x](javascript:alert(1)) gardé' });
+    expect(bad.status).toBe(422);
+    expect(textareaOf(bad.text)).toBe('[x](javascript:alert(1)) gardé');
+    expect((await submit(clients.author, `/t/${id}/edit`, { body: 'Version **corrigée** pour @tp_other' })).status).toBe(303);
+    const page = await clients.anonymous.get(`/t/${id}`);
+    expect(page.text).toContain('<strong>corrigée</strong>');
+    expect(/id="opening"[\s\S]*?<\/article>/.exec(page.text)![0]).toContain(msg('topics.edited'));
+    expect((await notificationsOf(users.other.id)).filter((n) => n.topic_id === id).map((n) => n.kind)).toEqual(['mention_topic']);
+  });
+
   it('let a moderator remove any reply (audited)', async () => {
     const id = await newTopic();
     const r = await newReply(clients.member, id, 'Hors sujet');
@@ -294,6 +312,15 @@ describe('each topic action for each role', () => {
         const id = await newTopic();
         const res = await post(c, role, `/t/${id}/replies`, { body: 'réponse' });
         return { status: res.status, done: async () => (await topicRow(id)).reply_count === 1 };
+      },
+    },
+    {
+      name: 'edit the opening post',
+      expected: { anonymous: 401, member: 404, author: 303, moderator: 404, admin: 404 },
+      async run(c, role) {
+        const id = await newTopic();
+        const res = await post(c, role, `/t/${id}/edit`, { body: 'corrigé' });
+        return { status: res.status, done: async () => (await topicRow(id)).body === 'corrigé' };
       },
     },
     {
