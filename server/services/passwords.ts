@@ -37,10 +37,14 @@ export async function verifyAgainstNothing(password: string): Promise<false> {
   return false;
 }
 
+// One factory for both languages: each factory ranks the whole dictionary in memory (about 60 MB
+// for these three lists), so a factory per language doubled the server's resident memory. Without
+// translations zxcvbn answers with message keys, which are looked up in the reader's language.
 const dictionary = { ...common.dictionary, ...fr.dictionary, ...en.dictionary };
-const factories: Record<Locale, ZxcvbnFactory> = {
-  fr: new ZxcvbnFactory({ dictionary, graphs: common.adjacencyGraphs, translations: fr.translations }),
-  en: new ZxcvbnFactory({ dictionary, graphs: common.adjacencyGraphs, translations: en.translations }),
+const factory = new ZxcvbnFactory({ dictionary, graphs: common.adjacencyGraphs });
+const feedbackTexts: Record<Locale, { warnings: Record<string, string>; suggestions: Record<string, string> }> = {
+  fr: fr.translations,
+  en: en.translations,
 };
 
 /** Answers why a new password is refused, or undefined when it is acceptable. */
@@ -52,9 +56,12 @@ export function checkNewPassword(password: string, userInputs: string[], locale:
     return { key: 'validation.passwordTooShort', params: { min: MIN_PASSWORD_LENGTH } };
   }
   // zxcvbn's cost grows with length; past 256 characters a password is strong in any case.
-  const result = factories[locale].check(password.slice(0, 256), userInputs.filter(Boolean));
+  const result = factory.check(password.slice(0, 256), userInputs.filter(Boolean));
   if (result.score < MIN_SCORE) {
-    const hint = result.feedback.warning || result.feedback.suggestions[0] || '';
+    const texts = feedbackTexts[locale];
+    const warning = result.feedback.warning ? texts.warnings[result.feedback.warning] : undefined;
+    const suggestion = result.feedback.suggestions[0] ? texts.suggestions[result.feedback.suggestions[0]] : undefined;
+    const hint = warning || suggestion || '';
     return { key: hint ? 'validation.passwordWeakBecause' : 'validation.passwordWeak', params: { hint } };
   }
   return undefined;
