@@ -31,7 +31,7 @@ import { buildApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import type { Database } from '../server/db/schema.ts';
 import { generateToken, hashToken } from '../server/services/tokens.ts';
-import { backfillMember, fanOutPost, trimFeeds, withdrawMember } from '../server/repos/feed.ts';
+import { backfillCategory, backfillMember, deliverToFollowersOf, FEED_REASONS, fanOutPost, trimFeeds, withdrawCategory, withdrawMember } from '../server/repos/feed.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
@@ -227,7 +227,8 @@ async function main() {
     // The feed's writes (server/repos/feed.ts), run once in a transaction rolled back: the fan-out of
     // the newest post of the most followed member (with its hashtags), the backfill when the viewer
     // follows a member they do not follow yet, the withdrawal when they unfollow one they follow,
-    // and the retention trim of their inbox.
+    // and the retention trim of their inbox; with the forum seeded, the delivery of the newest topic
+    // of the largest category to its followers, and the backfill and withdrawal of a category follow.
     {
       const star = (await pool.query<{ id: number }>(`select user_id::int as id from profiles order by follower_count desc limit 1`)).rows[0]!.id;
       const post = (
@@ -244,6 +245,18 @@ async function main() {
           [manifest.viewer.id],
         )
       ).rows[0]!.id;
+      const forumWrites = forum
+        ? {
+            topic: (await pool.query<{ id: number; category_id: number; created_at: Date }>(
+              `select id::int, category_id::int, created_at from topics where category_id = $1 order by created_at desc, id desc limit 1`,
+              [forum.category.id],
+            )).rows[0],
+            category: (await pool.query<{ id: number; followed: boolean }>(
+              `select c.id::int, exists(select 1 from follows f where f.follower_id = $1 and f.category_id = c.id) as followed from forum_categories c order by c.id`,
+              [manifest.viewer.id],
+            )).rows,
+          }
+        : undefined;
       capturing = [];
       const rollback = new Error('rollback');
       await db
@@ -253,6 +266,14 @@ async function main() {
           await backfillMember(trx, manifest.viewer.id, stranger);
           await withdrawMember(trx, manifest.viewer.id, followed);
           await trimFeeds(trx, [manifest.viewer.id], 500);
+          if (forumWrites?.topic) {
+            const t = forumWrites.topic;
+            await deliverToFollowersOf(trx, 'category_id', [t.category_id], { topicId: t.id, feedAt: t.created_at }, FEED_REASONS.topic);
+          }
+          const unfollowed = forumWrites?.category.find((c) => !c.followed);
+          const followedCategory = forumWrites?.category.find((c) => c.followed);
+          if (unfollowed) await backfillCategory(trx, manifest.viewer.id, unfollowed.id);
+          if (followedCategory) await withdrawCategory(trx, manifest.viewer.id, followedCategory.id);
           throw rollback;
         })
         .catch((err: unknown) => {
@@ -323,7 +344,7 @@ async function main() {
     };
     // The writes are explained (and listed per page) with the pages, not timed with them.
     const timedPages = [...pages];
-    pages.push({ key: 'feed-writes', name: 'feed writes (fan-out, backfill, withdraw, trim)', url: '' });
+    pages.push({ key: 'feed-writes', name: 'feed writes (fan-out, backfill, withdraw, trim; with the forum: topic delivery, category backfill and withdrawal)', url: '' });
     for (const page of pages) for (const c of perPage.get(page.key)!) await explainOne(c, page.name);
     for (const c of amortised) await explainOne(c, 'amortised (first request after 5 s)');
 

@@ -6,6 +6,9 @@
 // (most topics get a few, some get hundreds), likes on replies, quotes, @mentions and #hashtags
 // (topic_tags), pinned and locked topics, authors following their topics and members following
 // categories, read positions (topic_reads) and the notifications replies and mentions create.
+// The home feed inboxes of category followers get the topic items the app writes (the newest 50
+// topics of each followed category, what a follow backfills), each inbox trimmed back to the
+// seed's --feed-keep (bench/results/seed-manifest.json, else 500) newest items.
 // Every topic counter (reply_count, last_reply_id, last_poster_id, last_activity_at) and every
 // like counter is computed from the rows and checked at the end.
 //
@@ -509,9 +512,34 @@ async function main(): Promise<void> {
     console.log(`  ${checks.length} checks ${failures.length ? 'FAILED' : 'passed'} in ${secs(performance.now() - t0)}`);
     if (failures.length) throw new Error(`consistency checks failed:\n  ${failures.join('\n  ')}`);
 
-    console.log('VACUUM ANALYZE of the forum tables, follows and notifications…');
+    // ---- home feed inboxes: topics of followed categories ------------------------------------
+    let feedKeep = 500;
+    try {
+      const m = JSON.parse(await fs.readFile(SEED_MANIFEST_PATH, 'utf8')) as { options?: { feedKeep?: number } };
+      if (typeof m.options?.feedKeep === 'number') feedKeep = m.options.feedKeep;
+    } catch {
+      /* the application's default */
+    }
+    await single('feed topic items', () =>
+      q(`insert into feed_items (member_id, topic_id, feed_at, reasons)
+         select f.follower_id, t.id, t.created_at, 16 from follows f
+         cross join lateral (select id, created_at from topics where category_id = f.category_id order by created_at desc, id desc limit 50) t
+         where f.category_id is not null
+         on conflict (member_id, topic_id) where topic_id is not null do nothing`),
+    );
+    await single('feed trim', () =>
+      q(`delete from feed_items f using (
+           select member_id, item_key from (
+             select member_id, item_key, row_number() over (partition by member_id order by feed_at desc, item_key desc) as rn
+               from feed_items where member_id in (select follower_id from follows where category_id is not null)
+           ) ranked where rn > ${int(feedKeep)}
+         ) cut
+         where f.member_id = cut.member_id and f.item_key = cut.item_key`),
+    );
+
+    console.log('VACUUM ANALYZE of the forum tables, follows, notifications and feed items…');
     t0 = performance.now();
-    for (const table of ['forum_categories', ...FORUM_TABLES, 'follows', 'notifications']) await client.query(`vacuum (analyze) ${table}`);
+    for (const table of ['forum_categories', ...FORUM_TABLES, 'follows', 'notifications', 'feed_items']) await client.query(`vacuum (analyze) ${table}`);
     steps.push({ step: 'vacuum analyze', rows: 0, ms: performance.now() - t0 });
 
     // ---- manifest -----------------------------------------------------------------------------
@@ -520,6 +548,7 @@ async function main(): Promise<void> {
     counts.topic_follows = Number((await one<{ n: string }>('select count(*) as n from follows where topic_id is not null')).n);
     counts.category_follows = Number((await one<{ n: string }>('select count(*) as n from follows where category_id is not null')).n);
     counts.topic_notifications = Number((await one<{ n: string }>('select count(*) as n from notifications where topic_id is not null')).n);
+    counts.feed_topic_items = Number((await one<{ n: string }>('select count(*) as n from feed_items where topic_id is not null')).n);
     const topic = await one<{ id: number; title: string; reply_count: number; category_id: number } | undefined>(
       `select id::int as id, title, reply_count, category_id::int as category_id from topics where reply_count between 40 and 100 and locked_at is null order by id desc limit 1`,
     );

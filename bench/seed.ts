@@ -1040,7 +1040,7 @@ async function main(): Promise<void> {
     t0 = performance.now();
     const checks: [string, string][] = [
       ['follows → users', `select count(*) from follows f where not exists (select 1 from users u where u.id = f.follower_id) or (f.followee_id is not null and not exists (select 1 from users u where u.id = f.followee_id))`],
-      ['feed_items → rows', `select count(*) from feed_items i where not exists (select 1 from posts p where p.id = i.post_id) or not exists (select 1 from users u where u.id = i.member_id)`],
+      ['feed_items → rows', `select count(*) from feed_items i where (i.post_id is not null and not exists (select 1 from posts p where p.id = i.post_id)) or not exists (select 1 from users u where u.id = i.member_id)`],
       ['posts → users', `select count(*) from posts p where not exists (select 1 from users u where u.id = p.author_id) or not exists (select 1 from users u where u.id = p.wall_owner_id)`],
       ['shares → originals', `select count(*) from posts p where p.shared_post_id is not null and not exists (select 1 from posts o where o.id = p.shared_post_id and not o.is_share)`],
       ['comments → posts', `select count(*) from comments c where not exists (select 1 from posts p where p.id = c.post_id)`],

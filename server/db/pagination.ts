@@ -1,5 +1,5 @@
 // Keyset pagination on (created_at, id), newest first. The cursor is opaque to clients:
-// base64url of "<iso time>|<id>". A cursor that does not parse is treated as "first page".
+// base64url of "<iso time>|<id>" (the id may be negative: the home feed's item keys, see repos/feed.ts). A cursor that does not parse is treated as "first page".
 // created_at columns that are paged on are timestamptz(3): a JS Date holds milliseconds, and a
 // cursor rounded from microseconds would skip rows.
 import { sql, type Expression, type SqlBool } from 'kysely';
@@ -16,7 +16,7 @@ export function encodeCursor(c: Cursor): string {
 export function decodeCursor(raw: string | undefined): Cursor | undefined {
   if (!raw || raw.length > 100) return undefined;
   const text = Buffer.from(raw, 'base64url').toString('utf8');
-  const m = /^(\d{4}-\d{2}-\d{2}T[\d:.]+Z)\|(\d{1,15})$/.exec(text);
+  const m = /^(\d{4}-\d{2}-\d{2}T[\d:.]+Z)\|(-?\d{1,15})$/.exec(text);
   if (!m) return undefined;
   const createdAt = new Date(m[1]!);
   if (Number.isNaN(createdAt.getTime())) return undefined;

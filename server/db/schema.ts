@@ -1,6 +1,6 @@
 // Typed view of the tables, kept in step with migrations/. Columns with database defaults are
 // Generated<> so inserts may omit them.
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, GeneratedAlways, Insertable, Selectable } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -276,10 +276,14 @@ export interface FollowRequestsTable {
   created_at: CreatedAt;
 }
 
-/** One post in one member's home feed (materialised on write); reasons: FEED_REASONS bits. */
+/** One post or topic in one member's home feed (materialised on write); reasons: FEED_REASONS bits. */
 export interface FeedItemsTable {
   member_id: number;
-  post_id: number;
+  /** exactly one of post_id and topic_id is set */
+  post_id: number | null;
+  topic_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** the page keyset tiebreaker: the post id, or minus the topic id */
+  item_key: GeneratedAlways<number>;
   feed_at: Date;
   reasons: number;
 }

@@ -94,3 +94,20 @@ export function quoteText(reply: ReplyRow, topicId: number, origin: string, t: T
   const label = t('topics.quote.wrote', { name: reply.author_name }).replace(/[[\]\\*_`]/g, '\\$&');
   return `[${label}](${origin}/t/${topicId}/r/${reply.id})\n${quoted}\n\n`;
 }
+
+const EXCERPT = 200;
+
+/** The opening post's Markdown as a short plain excerpt (escaped by the template). */
+export function excerptOf(body: string): string {
+  const text = body
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/[*_`>#]+/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text.length > EXCERPT ? `${text.slice(0, EXCERPT - 1).trimEnd()}…` : text;
+}
+
+/** A topic as a card of the home feed: the list row plus its opening and an excerpt. */
+export function presentTopicCard(item: TopicListItem) {
+  return { ...presentTopicItem(item), createdAt: item.row.created_at, excerpt: excerptOf(item.row.body) };
+}

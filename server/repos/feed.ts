@@ -1,5 +1,6 @@
-// The home feed as a materialised inbox: feed_items holds, for each member, the posts their feed
-// shows (newest first by feed_at), so a page is one range scan of feed_items_page_idx however many
+// The home feed as a materialised inbox: feed_items holds, for each member, the posts and the new
+// topics (of followed categories) their feed shows (newest first by feed_at, then item_key: the
+// post id, or minus the topic id, so each item of a member has its own key), so a page is one range scan of feed_items_page_idx however many
 // members they follow. Fan-out on read (the posts of 300 followed members, merged and sorted at
 // each page) costs more the deeper the page and the more one follows; this does not.
 //
@@ -14,6 +15,9 @@
 // - A post committed at the very moment its author is followed may miss that one feed: the
 //   follow's backfill and the post's fan-out each run before the other commits, and neither sees
 //   the other's row. It stays on the author's wall; the next posts arrive normally.
+// - Topics are public (policies: anyone may read them), so a new topic goes to every follower of
+//   its category, written in the transaction that creates it; a topic that is moved stays where
+//   it was delivered, and a deleted one leaves every feed (on delete cascade).
 // - Each member keeps about `keep` newest items (config feedKeep): trimming runs after commits, on
 //   a sample of recipients, and the feed simply ends there (older posts are on walls).
 import { sql } from 'kysely';
@@ -30,7 +34,7 @@ export const FEED_REASONS = {
   wall: 4,
   /** it carries a hashtag the member follows */
   hashtag: 8,
-  /** reserved: a new topic in a category the member follows (the forum feature) */
+  /** a new topic in a category the member follows (topic items only) */
   topic: 16,
 } as const;
 export type FeedReason = (typeof FEED_REASONS)[keyof typeof FEED_REASONS];
@@ -49,7 +53,8 @@ export interface FeedPost {
   created_at: Date;
 }
 
-const upsertReasons = sql`on conflict (member_id, post_id) do update set reasons = feed_items.reasons | excluded.reasons`;
+const upsertReasons = sql`on conflict (member_id, post_id) where post_id is not null do update set reasons = feed_items.reasons | excluded.reasons`;
+const upsertTopicReasons = sql`on conflict (member_id, topic_id) where topic_id is not null do update set reasons = feed_items.reasons | excluded.reasons`;
 
 /**
  * Puts a new post in the feeds it belongs to, in one statement; answers the members reached.
@@ -72,28 +77,51 @@ export async function fanOutPost(db: Executor, post: FeedPost, tags: readonly st
   return rows.map((x) => Number(x.member_id));
 }
 
+/** What a feed item points at: a post or a topic. */
+export type FeedTarget = { postId: number } | { topicId: number };
+
 /**
  * Puts one item in the feeds of everyone following something: `column` is the follows column of
- * that kind of target (followee_id, hashtag, and the columns later target kinds add, such as a
- * category). The forum calls it for "a new topic in a category you follow" once feed_items can
- * point at a topic (a nullable topic_id next to a then-nullable post_id, exactly one of them set,
- * like follows): it adds that target here and passes FEED_REASONS.topic.
+ * that kind of target (followee_id, hashtag, category_id). The forum calls it for "a new topic in
+ * a category you follow" with a topic item and FEED_REASONS.topic.
  */
 export async function deliverToFollowersOf(
   db: Executor,
-  column: 'followee_id' | 'hashtag',
+  column: 'followee_id' | 'hashtag' | 'category_id',
   values: readonly (number | string)[],
-  item: { postId: number; feedAt: Date },
+  item: FeedTarget & { feedAt: Date },
   reason: FeedReason,
 ): Promise<number[]> {
   if (!values.length) return [];
+  const isPost = 'postId' in item;
   const { rows } = await sql<{ member_id: number }>`
-    insert into feed_items (member_id, post_id, feed_at, reasons)
-    select distinct follower_id, ${item.postId}::int8, ${item.feedAt}::timestamptz, ${reason}::int
+    insert into feed_items (member_id, ${sql.ref(isPost ? 'post_id' : 'topic_id')}, feed_at, reasons)
+    select distinct follower_id, ${isPost ? item.postId : item.topicId}::int8, ${item.feedAt}::timestamptz, ${reason}::int
     from follows where ${sql.ref(column)} = any(${sql.val([...values])})
-    ${upsertReasons}
+    ${isPost ? upsertReasons : upsertTopicReasons}
     returning member_id`.execute(db);
   return rows.map((x) => Number(x.member_id));
+}
+
+/** The recent topics of a category just followed enter the follower's feed (topics_category_created_idx). */
+export async function backfillCategory(db: Executor, followerId: number, categoryId: number, limit = BACKFILL): Promise<void> {
+  await sql`
+    insert into feed_items (member_id, topic_id, feed_at, reasons)
+    select ${followerId}::int8, id, created_at, ${FEED_REASONS.topic}::int from (
+      select id, created_at from topics where category_id = ${categoryId}
+      order by created_at desc, id desc limit ${limit}
+    ) recent
+    ${upsertTopicReasons}`.execute(db);
+}
+
+/**
+ * After unfollowing a category: its topics leave the follower's feed (a topic item has no other
+ * reason). Reads the follower's inbox (bounded by feedKeep), each topic by primary key.
+ */
+export async function withdrawCategory(db: Executor, followerId: number, categoryId: number): Promise<void> {
+  await sql`
+    delete from feed_items f using topics t
+    where f.member_id = ${followerId} and f.topic_id is not null and t.id = f.topic_id and t.category_id = ${categoryId}`.execute(db);
 }
 
 /** The recent posts of a member just followed enter the follower's feed. */
@@ -156,19 +184,26 @@ export async function trimFeeds(db: Executor, memberIds: readonly number[], keep
   if (!memberIds.length) return;
   await sql`
     delete from feed_items f using (
-      select m.id as member_id, c.feed_at, c.post_id from unnest(${[...memberIds]}::int8[]) as m(id)
+      select m.id as member_id, c.feed_at, c.item_key from unnest(${[...memberIds]}::int8[]) as m(id)
       cross join lateral (
-        select feed_at, post_id from feed_items where member_id = m.id order by feed_at desc, post_id desc offset ${keep} limit 1
+        select feed_at, item_key from feed_items where member_id = m.id order by feed_at desc, item_key desc offset ${keep} limit 1
       ) c
     ) cut
-    where f.member_id = cut.member_id and (f.feed_at, f.post_id) <= (cut.feed_at, cut.post_id)`.execute(db);
+    where f.member_id = cut.member_id and (f.feed_at, f.item_key) <= (cut.feed_at, cut.item_key)`.execute(db);
 }
 
-/** One page of a member's feed: post ids, newest first. */
-export async function listFeed(db: Executor, memberId: number, limit: number, before?: Cursor): Promise<{ post_id: number; feed_at: Date }[]> {
-  let q = db.selectFrom('feed_items').select(['post_id', 'feed_at']).where('member_id', '=', memberId);
-  if (before) q = q.where(sql<boolean>`(feed_at, post_id) < (${before.createdAt}, ${before.id})`);
-  return q.orderBy('feed_at', 'desc').orderBy('post_id', 'desc').limit(limit).execute();
+export interface FeedRow {
+  post_id: number | null;
+  topic_id: number | null;
+  item_key: number;
+  feed_at: Date;
+}
+
+/** One page of a member's feed: post or topic ids, newest first; the cursor id is the item_key. */
+export async function listFeed(db: Executor, memberId: number, limit: number, before?: Cursor): Promise<FeedRow[]> {
+  let q = db.selectFrom('feed_items').select(['post_id', 'topic_id', 'item_key', 'feed_at']).where('member_id', '=', memberId);
+  if (before) q = q.where(sql<boolean>`(feed_at, item_key) < (${before.createdAt}, ${before.id})`);
+  return q.orderBy('feed_at', 'desc').orderBy('item_key', 'desc').limit(limit).execute();
 }
 
 /** The newest public posts (the home page of visitors), by the posts_public_idx index. */

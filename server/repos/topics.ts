@@ -416,3 +416,22 @@ export async function findTopicViewerFacts(
     liked: new Set((Array.isArray(r.liked) ? r.liked : []).map(Number)),
   };
 }
+
+// ---- the home feed ------------------------------------------------------------------------
+
+/** Topics by id (the topic cards of a feed page), in one statement; order is the caller's. */
+export async function listTopicsByIds(db: Executor, ids: readonly number[], viewerId: number | null): Promise<TopicListRow[]> {
+  if (!ids.length) return [];
+  return listed(db, viewerId).where('t.id', 'in', [...ids]).execute() as Promise<TopicListRow[]>;
+}
+
+/** The categories the member does not follow yet (suggestions of an empty feed). */
+export async function listUnfollowedCategories(db: Executor, memberId: number): Promise<ForumCategory[]> {
+  return db
+    .selectFrom('forum_categories as c')
+    .selectAll('c')
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('follows as f').select(sql`1`.as('one')).where('f.follower_id', '=', memberId).whereRef('f.category_id', '=', 'c.id'))))
+    .orderBy('c.position')
+    .orderBy('c.id')
+    .execute();
+}

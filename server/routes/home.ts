@@ -14,7 +14,7 @@ const homeQuery = Type.Object(
 
 export async function homeRoutes(app: FastifyInstance, { config }: { config: Config }) {
   // Signed in: the member's feed. Visitors: the instance's description and its recent public posts
-  // (and, once the forum is merged, its recent public topics: HomePage.topics).
+  // and its latest topics.
   app.get('/', { schema: { querystring: homeQuery }, config: { anonymousPageCache: true } }, async (request, reply) => {
     const home = await app.services.feed.home(request.viewer, (request.query as { before?: string }).before);
     return reply.page('home', presentHome(home, request.t), { title: request.t('home.title') });

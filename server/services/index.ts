@@ -25,6 +25,7 @@ export function createServices(deps: ServiceDeps) {
   const posting = createPostingThrottle(deps.config.rateLimits.posting, () => (deps.now?.() ?? new Date()).getTime());
   const cache = createContentCache({ ttlMs: deps.config.contentCacheSeconds * 1000 });
   const posts = createPostService({ ...deps, cache, media, posting });
+  const topics = createTopicService({ ...deps, cache, posting });
   return {
     cache,
     media,
@@ -43,8 +44,8 @@ export function createServices(deps: ServiceDeps) {
     roles: createRoleService(deps),
     sessions: createSessionService(deps),
     settings: createSettingsService(deps),
-    feed: createFeedService({ ...deps, cache, posts }),
-    topics: createTopicService({ ...deps, cache, posting }),
+    feed: createFeedService({ ...deps, cache, posts, topics }),
+    topics,
   };
 }
 

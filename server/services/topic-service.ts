@@ -8,6 +8,9 @@
 // - Authors follow their own topics; a reply notifies the topic's author (reply_topic), the
 //   members it mentions (mention_topic) and the topic's other followers (reply_followed_topic),
 //   each member once.
+// - A new topic enters the home feed of its category's followers in the transaction that creates
+//   it (topics are public, so every follower may see it); following a category brings its recent
+//   topics into the feed, unfollowing takes them out (server/repos/feed.ts).
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.ts';
 import { decodeCursor, encodeCursor, type Page } from '../db/pagination.ts';
 import type { ForumCategory } from '../db/schema.ts';
@@ -33,6 +36,8 @@ import {
   isFollowingTarget,
   listCategories,
   listCategoryTopics,
+  listTopicsByIds,
+  listUnfollowedCategories,
   listDiscussions,
   listPinnedTopics,
   listReplies,
@@ -68,6 +73,8 @@ import { audit } from './audit-service.ts';
 import { normaliseTag } from './markdown.ts';
 import { cleanBody, POST_MAX, renderText } from './post-service.ts';
 import { assertValid, checkText, clean, isUniqueViolation } from './validation.ts';
+import { backfillCategory, deliverToFollowersOf, FEED_REASONS, withdrawCategory } from '../repos/feed.ts';
+import { trimAfterFanOut } from './feed-service.ts';
 
 export const TOPIC_LIMITS = {
   title: 150,
@@ -321,14 +328,17 @@ export function createTopicService(deps: WritingDeps) {
       });
       const rendered = await renderText(db, body, 'body');
       deps.posting.take(viewer.id);
-      return db.transaction().execute(async (trx) => {
+      const created = await db.transaction().execute(async (trx) => {
         const t = await insertTopic(trx, { categoryId: c.id, authorId: viewer.id, title, body, bodyHtml: rendered.html });
         await insertTargetFollow(trx, viewer.id, { topicId: t.id });
         await markRead(trx, viewer.id, t.id, 0, now());
         await addTopicTags(trx, t.id, rendered.tags, t.created_at);
         await notify(trx, t, null, viewer.id, rendered.mentionIds);
-        return { id: t.id };
+        const reached = await deliverToFollowersOf(trx, 'category_id', [c.id], { topicId: t.id, feedAt: t.created_at }, FEED_REASONS.topic);
+        return { id: t.id, reached };
       });
+      await trimAfterFanOut(db, created.reached, created.id, deps.config.feedKeep);
+      return { id: created.id };
     },
 
     /**
@@ -560,9 +570,41 @@ export function createTopicService(deps: WritingDeps) {
 
     async setFollow(viewer: Viewer | null, target: FollowTarget, follow: boolean): Promise<boolean> {
       if (!canFollowTopics(viewer)) throw new UnauthenticatedError();
-      if ('topicId' in target) await topic(target.topicId);
-      else await category(target.categoryId);
-      return follow ? insertTargetFollow(db, viewer.id, target) : deleteTargetFollow(db, viewer.id, target);
+      if ('topicId' in target) {
+        await topic(target.topicId);
+        return follow ? insertTargetFollow(db, viewer.id, target) : deleteTargetFollow(db, viewer.id, target);
+      }
+      await category(target.categoryId);
+      // The category's topics enter or leave the home feed with the follow, in its transaction.
+      return db.transaction().execute(async (trx) => {
+        if (follow) {
+          const added = await insertTargetFollow(trx, viewer.id, target);
+          if (added) await backfillCategory(trx, viewer.id, target.categoryId);
+          return added;
+        }
+        const removed = await deleteTargetFollow(trx, viewer.id, target);
+        if (removed) await withdrawCategory(trx, viewer.id, target.categoryId);
+        return removed;
+      });
+    },
+
+    // ---- the home page ---------------------------------------------------------------------
+
+    /** Topic cards of a feed page by id (one statement), with the viewer's unread markers. */
+    async cards(viewer: Viewer | null, ids: readonly number[]): Promise<Map<number, TopicListItem>> {
+      const rows = await listTopicsByIds(db, ids, viewerId(viewer));
+      return new Map(listItems(viewer, rows).map((i) => [i.row.id, i]));
+    },
+
+    /** The latest topics by activity (the visitors' home page, an empty feed's suggestions). */
+    async recent(viewer: Viewer | null, limit: number): Promise<Page<TopicListItem>> {
+      const page = pageOf(await listDiscussions(db, 'latest', viewerId(viewer), limit + 1), limit, (r) => r.last_activity_at);
+      return { items: listItems(viewer, page.items), next: page.next };
+    },
+
+    /** Categories the member could follow (an empty feed's suggestions). */
+    async unfollowedCategories(viewer: Viewer): Promise<ForumCategory[]> {
+      return listUnfollowedCategories(db, viewer.id);
     },
   };
 }

@@ -1,7 +1,8 @@
 // Followers and the home feed in a real browser: Dan writes on his wall; a visitor's home page
 // lists his public post; Carla signs in to an empty feed that explains what to do and suggests
 // Dan; she opens his profile, follows him, and her feed shows his post; Dan writes again and the
-// new post comes first; the followers list shows Carla. Run on a 360 px phone with axe on every
+// new post comes first; the followers list shows Carla; Carla follows a forum category and Dan's
+// new topic there comes first in her feed as a topic card. Run on a 360 px phone with axe on every
 // page, and with JavaScript turned off (every action is a plain form).
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -12,6 +13,7 @@ const dan = { handle: 'dan', displayName: 'Dan Bricoleur' };
 const carla = { handle: 'carla', displayName: 'Carla Voisine' };
 const FIRST = 'Je prête ma perceuse ce week-end, passez me voir.';
 const SECOND = 'Atelier réparation de vélos samedi matin dans la cour.';
+const TOPIC = 'Qui m’aide à monter des étagères ?';
 
 describe.each([
   { pass: 'phone', viewport: PHONE, javaScript: true },
@@ -36,7 +38,7 @@ describe.each([
     expect(pathOf(page)).toBe('/@dan');
   };
 
-  it('goes from an empty feed to a followed member’s posts', async () => {
+  it('goes from an empty feed to a followed member’s posts and a followed category’s new topic', async () => {
     const d = await open();
     await logIn(d, e2e.server.origin, dan.handle);
     await write(d, FIRST, 'public');
@@ -76,6 +78,24 @@ describe.each([
     await d.goto(e2e.url('/@dan/followers'));
     expect(await d.locator('main .people').textContent()).toContain(carla.displayName);
     await check(d, 'followers-list');
+
+    // Carla follows a forum category; Dan's new topic there comes first in her feed, as a card.
+    const cat = await e2e.server.db.insertInto('forum_categories').values({ name: `Coups de main (${pass})`, description: 'Demander ou proposer.' }).returning('id').executeTakeFirstOrThrow();
+    await c.goto(e2e.url(`/c/${cat.id}`));
+    await navigate(c, () => c.getByRole('button', { name: 'Suivre cette catégorie' }).click());
+    expect(await c.getByRole('button', { name: 'Ne plus suivre cette catégorie' }).isVisible()).toBe(true);
+    await d.goto(e2e.url(`/c/${cat.id}/new`));
+    await d.getByLabel(/^Titre/).fill(TOPIC);
+    await d.getByLabel(/^Message/).fill('Un coup de main pour monter des étagères au local.');
+    await navigate(d, () => d.getByRole('button', { name: 'Publier le sujet' }).click());
+    await c.goto(e2e.url('/'));
+    const first = c.locator('main article').first();
+    expect(await first.getAttribute('class')).toContain('topic-card');
+    expect(await first.textContent()).toContain('Un coup de main pour monter des étagères');
+    expect(await c.locator('main article.post').count()).toBe(3);
+    await check(c, 'feed-with-topic');
+    await navigate(c, () => first.getByRole('link', { name: TOPIC }).click());
+    expect(pathOf(c)).toMatch(/^\/t\/\d+$/);
     for (const p of [d, c, visitor]) expectNoPageProblems(p);
   });
 });
