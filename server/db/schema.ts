@@ -204,7 +204,18 @@ export interface CommentLikesTable {
   created_at: CreatedAt;
 }
 
-export type NotificationKind = 'mention_post' | 'mention_comment';
+export type NotificationKind =
+  | 'mention_post'
+  | 'mention_comment'
+  | 'comment_on_post'
+  | 'reply_to_comment'
+  | 'like_post'
+  | 'like_comment'
+  | 'new_follower'
+  | 'follow_request'
+  | 'reply_topic'
+  | 'mention_topic'
+  | 'reply_followed_topic';
 
 export interface NotificationsTable {
   id: Generated<number>;
@@ -215,6 +226,7 @@ export interface NotificationsTable {
   comment_id: number | null;
   created_at: CreatedAt;
   read_at: Date | null;
+  actor_count: Generated<number>;
 }
 
 export interface Database {
@@ -238,6 +250,8 @@ export interface Database {
   invitations: InvitationsTable;
   audit_events: AuditEventsTable;
   login_throttles: LoginThrottlesTable;
+  live_events: LiveEventsTable;
+  notification_mutes: NotificationMutesTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -252,3 +266,16 @@ export type Post = Selectable<PostsTable>;
 export type Comment = Selectable<CommentsTable>;
 export type PostPhoto = Selectable<PostPhotosTable>;
 export type Notification = Selectable<NotificationsTable>;
+
+export interface LiveEventsTable {
+  id: Generated<number>;
+  channel: string;
+  kind: string;
+  subject_id: number;
+  created_at: CreatedAt;
+}
+
+export interface NotificationMutesTable {
+  user_id: number;
+  kind: string;
+}

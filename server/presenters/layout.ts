@@ -25,11 +25,13 @@ export const NOTICES = [
   'postDeleted',
   'postShared',
   'commentDeleted',
+  'notificationSettingsSaved',
 ] as const;
 
 export function presentViewer(viewer: Viewer | null) {
   if (!viewer) return null;
   return {
+    id: viewer.id,
     handle: viewer.handle,
     displayName: viewer.displayName,
     role: viewer.role,

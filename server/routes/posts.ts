@@ -10,6 +10,7 @@ import { attempt, requireViewer, safeNext, withNotice } from './helpers.ts';
 import { readMultipart } from './multipart.ts';
 import { renderProfilePage } from './profiles.ts';
 import { MAX_PHOTOS, type PhotoInput } from '../services/post-service.ts';
+import { presentNotification } from '../presenters/notifications.ts';
 
 const handleParams = Type.Object({ handle: Type.String({ maxLength: 60 }) }, { additionalProperties: false });
 const pageQuery = Type.Object(
@@ -224,14 +225,10 @@ export async function postsRoutes(app: FastifyInstance) {
   app.get('/notifications', { schema: { querystring: pageQuery } }, async (request, reply) => {
     requireViewer(request);
     const page = await notifications.list(request.viewer, (request.query as { before?: string }).before);
-    const items = page.items.map((n) => ({
-      kind: n.kind,
-      unread: !n.read_at,
-      at: n.created_at,
-      actor: n.actor_handle ? { handle: n.actor_handle, name: n.actor_name, url: `/@${n.actor_handle}` } : null,
-      url: n.comment_id ? `/posts/${n.post_id}#comment-${n.comment_id}` : `/posts/${n.post_id}`,
-    }));
-    return reply.page('notifications', { items, next: page.next }, { title: request.t('notifications.title') });
+    const items = page.items.map(presentNotification);
+    const viewerId = request.viewer!.id;
+    const paged = !!(request.query as { before?: string }).before;
+    return reply.page('notifications', { items, next: page.next, viewerId, paged }, { title: request.t('notifications.title') });
   });
 
   app.post('/notifications/read', { schema: { body: formBody({}) } }, async (request, reply) => {

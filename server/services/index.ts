@@ -17,12 +17,32 @@ import { createProfileService } from './profile-service.ts';
 import { createFollowService } from './follow-service.ts';
 import { createPostingThrottle } from './posting-throttle.ts';
 import { createContentCache } from './content-cache.ts';
+import { createLiveService } from './live-service.ts';
 
 export function createServices(deps: ServiceDeps) {
   const media = createMediaService(deps);
   const posting = createPostingThrottle(deps.config.rateLimits.posting, () => (deps.now?.() ?? new Date()).getTime());
-  const cache = createContentCache({ ttlMs: deps.config.contentCacheSeconds * 1000 });
+  const localCache = createContentCache({ ttlMs: deps.config.contentCacheSeconds * 1000 });
+  // Other instances hear of every invalidation through the live bus (server/live/hub.ts drops
+  // their entries); with one instance (PGlite) there is nobody to tell.
+  const cache = deps.broadcastCache
+    ? {
+        ...localCache,
+        get: localCache.get,
+        getMany: localCache.getMany,
+        invalidate(tags: Iterable<string>) {
+          const list = [...tags];
+          localCache.invalidate(list);
+          void live.broadcastCacheTags(deps.instanceId ?? '', list).catch(() => {});
+        },
+        clear: () => localCache.clear(),
+        get size() {
+          return localCache.size;
+        },
+      }
+    : localCache;
   const posts = createPostService({ ...deps, cache, media, posting });
+  const live = createLiveService({ ...deps, posts });
   return {
     cache,
     media,
@@ -41,6 +61,7 @@ export function createServices(deps: ServiceDeps) {
     roles: createRoleService(deps),
     sessions: createSessionService(deps),
     settings: createSettingsService(deps),
+    live,
   };
 }
 
