@@ -225,7 +225,7 @@ const PLACES: Place[] = [
     async database(f, viewer, visible) {
       const person = people[viewer as Person];
       // (Mentions only: the author is also told of each comment on their post.)
-      const rows = await t.db.selectFrom('notifications').select(['kind', 'comment_id']).where('user_id', '=', person.id).where('post_id', '=', f.postId).where('kind', 'like', 'mention%').execute();
+      const rows = await t.db.selectFrom('notifications').select(['kind', 'comment_id']).where('user_id', '=', person.id).where('post_id', '=', f.postId).where('kind', 'in', ['mention_post', 'mention_comment']).execute();
       const expected = !visible
         ? []
         : [
