@@ -29,6 +29,7 @@
 // recordLiveEvents(trx, [{ channel: 'topic:12', kind: 'reply', subjectId: replyId }]).
 import type { FastifyBaseLogger } from 'fastify';
 import type { Locale } from '../config.ts';
+import { translator } from '../i18n/index.ts';
 import type { Services, Viewer } from '../services/index.ts';
 import type { LiveEvent } from '../services/live-service.ts';
 import type { Renderer } from '../view-helpers/renderer.ts';
@@ -180,7 +181,7 @@ export function createHub(deps: { services: Services; renderer: Renderer; log: F
     const events = await services.live.eventsSince([channel], from, options.catchUpLimit + 1);
     if (events.length > options.catchUpLimit) {
       // Too much happened: the page is better reloaded than patched.
-      for (const conn of only ? [only] : (channels.get(channel) ?? [])) send(conn, { type: 'reload', ch: channel });
+      for (const conn of only ? [only] : (channels.get(channel) ?? [])) send(conn, { type: 'reload', ch: channel, text: translator(conn.locale)('notifications.live.reload') });
       return;
     }
     await enqueue(channel, events, only);
