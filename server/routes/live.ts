@@ -26,7 +26,14 @@ export async function liveRoutes(app: FastifyInstance, opts: { hub: Hub }) {
       },
     },
     (socket, request) => {
-      hub.accept(socket, { viewer: request.viewer, locale: request.locale, csrfToken: tokens.get(request) ?? '' });
+      const who = { viewer: request.viewer, locale: request.locale, csrfToken: tokens.get(request) ?? '' };
+      // Memory per idle connection: the plugin's error listener would keep this request and its
+      // reply (logger, cookies, raw objects) alive as long as the socket, and the raw socket still
+      // points at the upgrade's response. The hub's own listeners replace the former.
+      socket.removeAllListeners('error');
+      const raw = (socket as { _socket?: { _httpMessage?: unknown } })._socket;
+      if (raw) raw._httpMessage = null;
+      hub.accept(socket, who);
     },
   );
 }

@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Response } from 'supertest';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { createUser, PASSWORD } from '../support/factories.ts';
+import { onPostgres } from '../support/database.ts';
+import { insertComment } from '../../server/repos/comments.ts';
+import { recordLiveEvents } from '../../server/repos/live-events.ts';
 import { LiveClient, type LiveMessage } from '../support/live.ts';
 import type { User } from '../../server/db/schema.ts';
 
@@ -193,6 +196,39 @@ describe('catch-up after a reconnect', () => {
     const repeated = events.filter((e) => e.el === `comment-${a}`);
     expect(repeated.every((e) => e.ev === seen.ev)).toBe(true);
     expect(new Set(events.map((e) => e.ev)).size).toBe(events.length);
+  });
+});
+
+describe.skipIf(!onPostgres())('catch-up and commit order (Postgres: two transactions at once)', () => {
+  it('catches up a comment whose id came first but whose transaction committed after the last event seen', async () => {
+    const postId = await newPost('Ordre des commits');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let slowId = 0;
+    let idTaken!: () => void;
+    const taken = new Promise<void>((r) => (idTaken = r));
+    // A slow writer takes its comment and event ids first, then waits before committing.
+    const slow = t.db.transaction().execute(async (trx) => {
+      const c = await insertComment(trx, { postId, parentId: null, authorId: alice.id, body: 'Lente', bodyHtml: '<p>Lente</p>' });
+      slowId = c.id;
+      await recordLiveEvents(trx, [{ channel: `post:${postId}`, kind: 'comment', subjectId: c.id }]);
+      idTaken();
+      await gate;
+    });
+    await taken;
+    const s = await open(bobC);
+    await s.subscribe(`post:${postId}`, Date.now());
+    const fast = await comment(aliceC, postId, 'Rapide');
+    const seen = await s.next(isEventFor(`comment-${fast}`));
+    expect(fast).toBeGreaterThan(slowId);
+    s.close();
+    await s.closed;
+    release();
+    await slow;
+    // "Everything after the last id seen" would miss the slow one; the window does not.
+    const again = await open(bobC);
+    await again.subscribe(`post:${postId}`, Number(seen.at));
+    expect(again.events(`post:${postId}`).map((e) => e.el)).toContain(`comment-${slowId}`);
   });
 });
 
