@@ -337,6 +337,12 @@ export function createHub(deps: { services: Services; renderer: Renderer; log: F
       for (const t of timers) t.unref();
     },
 
+    /** Restarts the timers after `options` changed (tests shorten the heartbeat). */
+    retime() {
+      for (const t of timers) clearInterval(t);
+      hub.start();
+    },
+
     stop() {
       for (const t of timers) clearInterval(t);
       for (const conn of [...connections]) {

@@ -83,6 +83,18 @@ describe.skipIf(!onPostgres())('two instances on one Postgres', () => {
     expect(carol.received.some((m) => m.el === `comment-${hidden}` || String(m.html ?? '').includes('Un secret'))).toBe(false);
   });
 
+  it('closes on B the socket of a session that logs out through A', async () => {
+    await createUser(a.db, { handle: 'li_dora' });
+    const onA = await a.loggedIn('li_dora');
+    // The same browser (same cookie) has its socket on B, as behind a load balancer.
+    const s = new LiveClient(b.origin, { client: onA });
+    sockets.push(s);
+    await s.opened;
+    await s.next((m) => m.type === 'hello');
+    await onA.submit('/logout', {}, { csrf: await onA.token() });
+    expect(await s.closed).toMatchObject({ code: 4401 });
+  });
+
   it("drops B's cached copy of a post when it is edited through A", async () => {
     const postId = await newPost('Version un');
     expect((await bobB.get(`/posts/${postId}`)).text).toContain('Version un');

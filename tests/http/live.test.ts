@@ -1,6 +1,7 @@
 // The live endpoint on one instance: who may open it and follow what, what travels (the page's
 // own partials, per viewer), limits and bad frames, catch-up after a reconnect without
 // duplicates, sessions ending, and a post becoming private while people watch it.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Response } from 'supertest';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
@@ -171,6 +172,34 @@ describe('limits and bad frames', () => {
     const s = await open(bobC);
     for (let i = 0; i < t.app.live.hub.options.burst + 5; i++) s.send({ type: 'ping' });
     expect((await s.closed).code).toBe(4429);
+  });
+});
+
+describe('heartbeat', () => {
+  it('drops a socket that stops answering pings and keeps one that answers', async () => {
+    const hub = t.app.live.hub;
+    const before = hub.options.heartbeatMs;
+    hub.options.heartbeatMs = 100;
+    hub.retime();
+    try {
+      const healthy = await open(bobC);
+      // A client that completes the handshake and then never answers (a phone that lost its network).
+      const port = new URL(t.origin).port;
+      const dead = net.connect(Number(port), '127.0.0.1');
+      const upgraded = new Promise<void>((resolve) => dead.once('data', (d) => (String(d).startsWith('HTTP/1.1 101') ? resolve() : undefined)));
+      const ended = new Promise<void>((resolve) => dead.on('close', () => resolve()));
+      dead.write(
+        `GET /live HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: ${t.origin}\r\n\r\n`,
+      );
+      await upgraded;
+      await ended;
+      healthy.send({ type: 'ping' });
+      expect(await healthy.next((m) => m.type === 'pong')).toBeTruthy();
+    } finally {
+      hub.options.heartbeatMs = before;
+      hub.retime();
+    }
   });
 });
 
