@@ -39,6 +39,7 @@ export function postChannel(services: Services): ChannelType {
             op: 'upsert',
             el: `post-${postId}`,
             parent: null,
+            insert: false,
             html: hub.renderFor(sub, 'posts/post', { ...presentPost(view.post, t), headingLevel: 2 }, path),
             text: t('notifications.live.postUpdated'),
           };

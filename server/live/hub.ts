@@ -27,6 +27,14 @@
 // through a service, deliver by asking a service for each subscriber's view of the event and
 // rendering the page's partials with `renderFor`. Its services record events with
 // recordLiveEvents(trx, [{ channel: 'topic:12', kind: 'reply', subjectId: replyId }]).
+// What static/js/live.js does with a delivery `{ op: 'upsert', el, parent, html, text, insert }`:
+// replaces the element with id `el` if the page has it; otherwise inserts it under `parent` (a
+// reply) or in the `[data-live-comments]` list of the page's `[data-live="<channel>"]` section,
+// in id order (unless `insert: false`), and announces `text`. So a topic page marks its replies
+// list with data-live-comments; a feed's "N new posts" banner is an element the page renders
+// hidden (say id="feed-new") that the `feed:<member>` channel upserts, never the posts themselves.
+// `{ op: 'remove', el }` removes an element; `{ op: 'unread', count, html?, el? }` updates the
+// header count and the notifications list.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Locale } from '../config.ts';
 import { translator } from '../i18n/index.ts';

@@ -100,7 +100,8 @@
     var el = parse(m.html);
     if (!el) return;
     if (existing) { withAnchor(function () { patch(existing, el); }); return; }
-    if (String(m.el).indexOf('comment-') !== 0) return;
+    // Updates of something not on this page (a post card, say) are not inserted.
+    if (m.insert === false) return;
     var list;
     if (m.parent) {
       var parent = document.getElementById(m.parent);

@@ -72,6 +72,27 @@ describe('live comments and notifications', () => {
     expectNoPageProblems(basile);
   });
 
+  it('catches up, once, on a comment written while the socket was down', async () => {
+    const anna = await e2e.newPage({ viewport: DESKTOP });
+    await logIn(anna, e2e.server.origin, 'anna');
+    await anna.goto(e2e.url(`/posts/${postId}`));
+    await synced(anna, `post:${postId}`);
+    const before = await anna.locator('#comments .comment').count();
+    // Every socket of the instance drops (as when a proxy restarts); a comment is written meanwhile.
+    await anna.evaluate(() => document.body.removeAttribute('data-live-synced'));
+    e2e.server.app.live.hub.stop();
+    const basile = await e2e.server.loggedIn('basile');
+    await basile.submit(`/posts/${postId}/comments`, { body: 'Écrit pendant la coupure.' }, { csrf: await basile.token() });
+    e2e.server.app.live.hub.retime();
+    // The script reconnects by itself (backoff) and asks for what it missed.
+    await anna.locator('#comments .comment', { hasText: 'pendant la coupure' }).waitFor();
+    await synced(anna, `post:${postId}`);
+    expect(await anna.locator('#comments .comment', { hasText: 'pendant la coupure' }).count()).toBe(1);
+    expect(await anna.locator('#comments .comment').count()).toBe(before + 1);
+    expect(await anna.evaluate(() => new Set([...document.querySelectorAll('#comments .comment')].map((e) => e.id)).size)).toBe(before + 1);
+    expectNoPageProblems(anna);
+  });
+
   it('works by reload with JavaScript turned off', async () => {
     const anna = await e2e.newPage({ viewport: DESKTOP, context: { javaScriptEnabled: false } });
     const basile = await e2e.newPage({ viewport: DESKTOP, context: { javaScriptEnabled: false } });
@@ -84,7 +105,7 @@ describe('live comments and notifications', () => {
     expect(await anna.locator('#comments .comment', { hasText: 'dimanche' }).count()).toBe(0);
     await anna.reload();
     expect(await anna.locator('#comments .comment', { hasText: 'dimanche' }).count()).toBe(1);
-    expect(await anna.locator('.site-nav .badge--count').innerText()).toMatch(/^3/);
+    expect(await anna.locator('.site-nav .badge--count').innerText()).toMatch(/^4/);
     await navigate(anna, () => anna.locator('.site-nav').getByRole('link', { name: /^Notifications/ }).click());
     expect(await anna.locator('main').innerText()).toContain('a commenté votre publication');
     // (axe needs scripts; it ran on these pages in the test above.)
