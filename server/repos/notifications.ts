@@ -11,6 +11,8 @@ export interface NewNotification {
   actorId: number;
   postId?: number | null;
   commentId?: number | null;
+  topicId?: number | null;
+  replyId?: number | null;
   /** likes: one unread notification per item, its actor and count updated ("Ana and 3 others") */
   grouped?: boolean;
 }
@@ -53,7 +55,7 @@ export async function insertNotifications(db: Executor, rows: NewNotification[])
   if (plain.length) {
     const inserted = await db
       .insertInto('notifications')
-      .values(plain.map((r) => ({ user_id: r.userId, kind: r.kind, actor_id: r.actorId, post_id: r.postId ?? null, comment_id: r.commentId ?? null })))
+      .values(plain.map((r) => ({ user_id: r.userId, kind: r.kind, actor_id: r.actorId, post_id: r.postId ?? null, comment_id: r.commentId ?? null, topic_id: r.topicId ?? null, reply_id: r.replyId ?? null })))
       .returning(['id', 'user_id'])
       .execute();
     for (const n of inserted) events.push({ channel: `user:${n.user_id}`, kind: 'notification', subjectId: n.id });
