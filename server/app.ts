@@ -22,6 +22,7 @@ import websocket from '@fastify/websocket';
 import { createBus } from './live/bus.ts';
 import { createHub, type HubOptions } from './live/hub.ts';
 import { postChannel, userChannel } from './live/channels.ts';
+import { feedChannel, topicChannel } from './live/topic-channels.ts';
 import { liveRoutes } from './routes/live.ts';
 import './http-types.ts';
 
@@ -83,6 +84,8 @@ export async function buildApp({ config, database, closeDatabase = false, now, l
   const hub = createHub({ services, renderer, log: app.log, instanceId, ...(live ? { options: live } : {}) });
   hub.registerChannel(postChannel(services));
   hub.registerChannel(userChannel(services));
+  hub.registerChannel(topicChannel(services));
+  hub.registerChannel(feedChannel(services));
   const bus = createBus(database, { log: (msg, err) => app.log.warn({ err }, msg) });
   app.decorate('live', { hub, bus });
   await app.register(websocket, { options: { maxPayload: hub.options.maxPayloadBytes } });

@@ -17,6 +17,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../db/executor.ts';
 import type { Cursor } from '../db/pagination.ts';
 import type { Visibility } from '../db/schema.ts';
+import { recordLiveEvents } from './live-events.ts';
 
 export const FEED_REASONS = {
   /** the member wrote it */
@@ -66,7 +67,19 @@ export async function fanOutPost(db: Executor, post: FeedPost, tags: readonly st
     ) recipients group by member_id
     ${upsertReasons}
     returning member_id`.execute(db);
-  return rows.map((x) => Number(x.member_id));
+  const reached = rows.map((x) => Number(x.member_id));
+  await announceFeedItems(db, reached.filter((m) => m !== post.author_id), post.id);
+  return reached;
+}
+
+/**
+ * Tells each member's live feed channel (`feed:<member>`, server/live/topic-channels.ts) that a
+ * post entered their inbox, at commit: their open home page shows "N new posts". Backfills after
+ * a follow are not announced: the member who followed is the one acting, and older posts are not
+ * news.
+ */
+async function announceFeedItems(db: Executor, memberIds: readonly number[], postId: number): Promise<void> {
+  await recordLiveEvents(db, memberIds.map((m) => ({ channel: `feed:${m}`, kind: 'item', subjectId: postId })));
 }
 
 /**
@@ -90,7 +103,9 @@ export async function deliverToFollowersOf(
     from follows where ${sql.ref(column)} = any(${sql.val([...values])})
     ${upsertReasons}
     returning member_id`.execute(db);
-  return rows.map((x) => Number(x.member_id));
+  const reached = rows.map((x) => Number(x.member_id));
+  await announceFeedItems(db, reached, item.postId);
+  return reached;
 }
 
 /** The recent posts of a member just followed enter the follower's feed. */

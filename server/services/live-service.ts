@@ -4,7 +4,20 @@
 // and the same policies as the pages: an event is shown to a subscriber only if loading the
 // page would show it to them.
 import { NotFoundError } from '../errors.ts';
-import { canDeleteComment, canEditComment, canInteractWithPost, canViewPost, isActive } from '../policies/index.ts';
+import {
+  canDeleteComment,
+  canDeleteTopicReply,
+  canEditComment,
+  canEditTopicReply,
+  canInteractWithPost,
+  canLikeTopicReply,
+  canReplyToTopic,
+  canViewPost,
+  isActive,
+} from '../policies/index.ts';
+import { findReply, findTopicRow, type TopicRow } from '../repos/topics.ts';
+import { isInFeed, viewersLikingReply } from '../repos/live-topics.ts';
+import type { ReplyItem } from './topic-service.ts';
 import { findCommentRowById, findViewersFacts, liveSessionIds } from '../repos/live-views.ts';
 import { listLiveEventsSince, notifyBus, pruneLiveEvents, type LiveEventRow } from '../repos/live-events.ts';
 import { countUnread, findNotification, type NotificationRow } from '../repos/notifications.ts';
@@ -26,6 +39,14 @@ export interface LiveEvent {
 export type PostView = { visible: false } | { visible: true; post?: PostItem; comment?: CommentItem; removed?: number };
 
 export type PostViews = { gone: true } | { gone: false; views: PostView[] };
+
+/**
+ * What one subscriber gets of a topic-channel event. Topics are public (server/policies): any
+ * viewer who may load the page sees its replies; what differs is what they may do with them.
+ */
+export type TopicView = { reply: ReplyItem } | { removed: number } | { topic: TopicRow } | null;
+
+export type TopicViews = { gone: true } | { gone: false; views: TopicView[] };
 
 export const toLiveEvent = (r: LiveEventRow): LiveEvent => ({ id: r.id, channel: r.channel, kind: r.kind, subjectId: r.subject_id, at: r.created_at.getTime() });
 
@@ -87,6 +108,46 @@ export function createLiveService(deps: ServiceDeps & { posts: PostService }) {
     async notificationView(userId: number, notificationId: number | null): Promise<{ unread: number; item: NotificationRow | undefined }> {
       const item = notificationId === null ? undefined : await findNotification(db, userId, notificationId);
       return { unread: await countUnread(db, userId), item };
+    },
+
+    /** A topic page loads for anyone while the topic exists: so may its channel be followed. */
+    async canFollowTopic(_viewer: Viewer | null, topicId: number): Promise<boolean> {
+      return (await findTopicRow(db, topicId)) !== undefined;
+    },
+
+    /** One topic-channel event as each of these viewers sees it (the rows as they are now). */
+    async topicViews(event: LiveEvent, viewers: readonly (Viewer | null)[]): Promise<TopicViews> {
+      const topicId = Number(event.channel.slice('topic:'.length));
+      const topic = await findTopicRow(db, topicId);
+      if (!topic) return { gone: true };
+      if (event.kind === 'topic') return { gone: false, views: viewers.map(() => ({ topic })) };
+      if (event.kind !== 'reply' && event.kind !== 'reply_deleted') return { gone: false, views: viewers.map(() => null) };
+      const row = event.kind === 'reply' ? await findReply(db, event.subjectId) : undefined;
+      if (!row || row.topic_id !== topic.id) return { gone: false, views: viewers.map(() => ({ removed: event.subjectId })) };
+      const liking = await viewersLikingReply(db, row.id, viewers.filter((v): v is Viewer => isActive(v)).map((v) => v.id));
+      const views = viewers.map(
+        (viewer): TopicView => ({
+          reply: {
+            row,
+            liked: isActive(viewer) && liking.has(viewer.id),
+            unread: false,
+            can: { edit: canEditTopicReply(viewer, row), delete: canDeleteTopicReply(viewer, row), like: canLikeTopicReply(viewer), quote: canReplyToTopic(viewer, topic) },
+          },
+        }),
+      );
+      return { gone: false, views };
+    },
+
+    /** A member's own feed channel only. */
+    canFollowFeed(viewer: Viewer | null, memberId: number): viewer is Viewer {
+      return isActive(viewer) && viewer.id === memberId;
+    },
+
+    /** Whether a post that entered the member's inbox is one their home page would show now. */
+    async feedItemVisible(viewer: Viewer, postId: number): Promise<boolean> {
+      if (!(await isInFeed(db, viewer.id, postId))) return false;
+      const seen = await this.postViews({ id: 0, channel: `post:${postId}`, kind: 'post', subjectId: postId, at: 0 }, [viewer]);
+      return !seen.gone && seen.views[0]!.visible;
     },
 
     async eventsSince(channels: readonly string[], since: Date, limit: number): Promise<LiveEvent[]> {

@@ -99,7 +99,11 @@
     var existing = document.getElementById(m.el);
     var el = parse(m.html);
     if (!el) return;
-    if (existing) { withAnchor(function () { patch(existing, el); }); return; }
+    if (existing) {
+      withAnchor(function () { patch(existing, el); });
+      if (m.announce) announce(m.text);
+      return;
+    }
     // Updates of something not on this page (a post card, say) are not inserted.
     if (m.insert === false) return;
     var list;
@@ -115,8 +119,13 @@
     } else {
       var container = containerOf(ch);
       list = container && container.querySelector('[data-live-comments]');
-      // Not on the last page of comments: the reader will find it by following "more".
-      if (!list || list.getAttribute('data-live-append') === 'false') { announce(m.text); return; }
+      // Not on the last page: the reader will find it by following "more" (or the page's notice).
+      if (!list || list.getAttribute('data-live-append') === 'false') {
+        var more = container && container.querySelector('[data-live-more]');
+        if (more) more.hidden = false;
+        announce(m.text);
+        return;
+      }
     }
     withAnchor(function () {
       var empty = containerOf(ch) && containerOf(ch).querySelector('[data-live-empty]');
@@ -163,6 +172,19 @@
     announce(m.text);
   }
 
+  // A feed's banner: "N new posts", a link that reloads the feed; the posts are not inserted.
+  var feedPosts = new Set();
+  function feedItem(ch, m) {
+    var container = containerOf(ch);
+    var link = container && container.querySelector('[data-live-banner]');
+    if (!link || feedPosts.has(m.post)) return;
+    feedPosts.add(m.post);
+    var n = feedPosts.size;
+    link.textContent = n === 1 ? link.getAttribute('data-one') : String(link.getAttribute('data-many')).replace('%n', String(n));
+    container.hidden = false;
+    announce(m.text);
+  }
+
   function onEvent(m) {
     var key = m.ch + '#' + m.ev;
     if (seen.has(key)) return;
@@ -175,6 +197,7 @@
       var gone = document.getElementById(m.el);
       if (gone && !gone.contains(document.activeElement)) { withAnchor(function () { gone.remove(); }); announce(m.text); }
     } else if (m.op === 'unread') notification(m.ch, m);
+    else if (m.op === 'feed') feedItem(m.ch, m);
     else if (m.op === 'gone') announce(m.text);
   }
 
