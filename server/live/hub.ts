@@ -22,7 +22,8 @@
 //   invalidations may have been missed.
 //
 // Channels are a registry (`registerChannel`): `post:<id>` and `user:<id>` are defined in
-// server/live/channels.ts. A feature adds its own (`topic:<id>`, `feed:<member>`) with
+// server/live/channels.ts, `topic:<id>` and `feed:<member>` in server/live/topic-channels.ts.
+// A feature adds its own with
 // `hub.registerChannel({ prefix, authorize, deliver })`: authorize with the page's policy
 // through a service, deliver by asking a service for each subscriber's view of the event and
 // rendering the page's partials with `renderFor`. Its services record events with
@@ -32,7 +33,10 @@
 // reply) or in the `[data-live-comments]` list of the page's `[data-live="<channel>"]` section,
 // in id order (unless `insert: false`), and announces `text`. So a topic page marks its replies
 // list with data-live-comments; a feed's "N new posts" banner is an element the page renders
-// hidden (say id="feed-new") that the `feed:<member>` channel upserts, never the posts themselves.
+// hidden (id="feed-new", data-live-banner) whose count the script raises at each `{ op: 'feed', post }`,
+// never the posts themselves. A list marked data-live-append="false" (not the last page) gets
+// nothing inserted: the section's hidden [data-live-more] notice is shown instead. An upsert
+// with `announce: true` is announced even when it replaces an element (a topic's header).
 // `{ op: 'remove', el }` removes an element; `{ op: 'unread', count, html?, el? }` updates the
 // header count and the notifications list.
 import type { FastifyBaseLogger } from 'fastify';
