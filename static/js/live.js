@@ -81,6 +81,19 @@
     }
   }
 
+  // What the page marked for this reader and the server cannot know when it pushes (a reply
+  // still unread when the page was opened) stays as the page showed it.
+  function keepReaderMarks(oldEl, newEl) {
+    if (!oldEl.classList.contains('reply--unread') || newEl.classList.contains('reply--unread')) return;
+    newEl.classList.add('reply--unread');
+    var badge = oldEl.querySelector('.reply__meta > .badge--new');
+    var meta = newEl.querySelector('.reply__meta');
+    if (badge && meta) {
+      meta.insertBefore(document.createTextNode(' '), meta.firstChild);
+      meta.insertBefore(badge.cloneNode(true), meta.firstChild);
+    }
+  }
+
   var numberOf = function (el) { return Number(String(el.id).replace(/\D/g, '')); };
   function insertOrdered(list, el) {
     var n = numberOf(el);
@@ -100,6 +113,7 @@
     var el = parse(m.html);
     if (!el) return;
     if (existing) {
+      keepReaderMarks(existing, el);
       withAnchor(function () { patch(existing, el); });
       if (m.announce) announce(m.text);
       return;
@@ -121,8 +135,9 @@
       list = container && container.querySelector('[data-live-comments]');
       // Not on the last page: the reader will find it by following "more" (or the page's notice).
       if (!list || list.getAttribute('data-live-append') === 'false') {
+        // Only what came after the page was rendered (catch-up reaches back a window).
         var more = container && container.querySelector('[data-live-more]');
-        if (more) more.hidden = false;
+        if (more && m.at > pageSince) more.hidden = false;
         announce(m.text);
         return;
       }
@@ -177,7 +192,8 @@
   function feedItem(ch, m) {
     var container = containerOf(ch);
     var link = container && container.querySelector('[data-live-banner]');
-    if (!link || feedPosts.has(m.post)) return;
+    // Catch-up reaches back a window: a post the page already shows is not news.
+    if (!link || feedPosts.has(m.post) || document.getElementById('post-' + m.post)) return;
     feedPosts.add(m.post);
     var n = feedPosts.size;
     link.textContent = n === 1 ? link.getAttribute('data-one') : String(link.getAttribute('data-many')).replace('%n', String(n));
