@@ -455,8 +455,11 @@ async function main(): Promise<void> {
     });
     await single('topic_reads', () =>
       q(`insert into topic_reads (user_id, topic_id, last_read_reply_id, updated_at)
-         select m.id, t.id, case when random() < 0.7 then coalesce(t.last_reply_id, 0) else coalesce((select max(r.id) from topic_replies r where r.topic_id = t.id and r.id <= coalesce(t.last_reply_id, 0) - 3), 0) end, t.last_activity_at
-           from (select id, last_reply_id, last_activity_at, 1 + floor(${int(N)} * random())::int as ui from topics order by random() limit ${int(Math.min(T, 20_000))}) t
+         select m.id, t.id,
+                -- A topic's replies have consecutive ids (inserted together, in order): k back from the last is one of them.
+                case when t.reply_count = 0 then 0 when t.r < 0.7 then t.last_reply_id else t.last_reply_id - floor(t.r * least(t.reply_count, 10))::bigint end,
+                t.last_activity_at
+           from (select id, last_reply_id, reply_count, last_activity_at, random() as r, 1 + floor(${int(N)} * random())::int as ui from topics order by random() limit ${int(Math.min(T, 20_000))}) t
            join tmp_members m on m.idx = t.ui
          on conflict do nothing`),
     );
@@ -495,6 +498,7 @@ async function main(): Promise<void> {
       ['like counters', `select count(*) from topic_replies r left join (select reply_id, count(*) as n from topic_reply_likes group by reply_id) l on l.reply_id = r.id
                           where r.like_count <> coalesce(l.n, 0)`],
       ['replies in time order', `select count(*) from (select created_at < lag(created_at) over (partition by topic_id order by id) as bad from topic_replies) x where bad`],
+      ['read positions in their topic', `select count(*) from topic_reads d left join topic_replies r on r.id = d.last_read_reply_id where d.last_read_reply_id <> 0 and (r.id is null or r.topic_id <> d.topic_id)`],
       [`total replies = ${total}`, `select abs(count(*) - ${int(total)}) from topic_replies`],
     ];
     const failures: string[] = [];

@@ -47,8 +47,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addCheckConstraint('topics_reply_count_non_negative', sql`reply_count >= 0`)
     .addCheckConstraint('topics_lock_reason_length', sql`lock_reason is null or char_length(lock_reason) <= 300`)
     .execute();
-  // A category page: pinned topics, then the others by last activity (keyset on last_activity_at, id).
-  await db.schema.createIndex('topics_category_activity_idx').on('topics').expression(sql`category_id, pinned, last_activity_at desc, id desc`).execute();
+  // A category page (keyset on last_activity_at, id; the few pinned ones are skipped) and the
+  // "followed categories" part of the discussions index; the pinned ones have their own.
+  await db.schema.createIndex('topics_category_activity_idx').on('topics').expression(sql`category_id, last_activity_at desc, id desc`).execute();
+  await db.schema.createIndex('topics_pinned_idx').on('topics').expression(sql`category_id, last_activity_at desc, id desc`).where(sql.ref('pinned'), '=', true).execute();
   // The discussions index: latest, and unanswered.
   await db.schema.createIndex('topics_activity_idx').on('topics').expression(sql`last_activity_at desc, id desc`).execute();
   await db.schema.createIndex('topics_unanswered_idx').on('topics').expression(sql`created_at desc, id desc`).where(sql.ref('reply_count'), '=', 0).execute();

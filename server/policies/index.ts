@@ -190,3 +190,8 @@ export function canLikeTopicReply<V extends PolicyViewer>(viewer: V | null | und
 export function canFollowTopics<V extends PolicyViewer>(viewer: V | null | undefined): viewer is V {
   return isActive(viewer);
 }
+
+/** The opening post is the author's to edit (moderators change the title, not the words). */
+export function canEditTopic<V extends PolicyViewer>(viewer: V | null | undefined, topic: { author_id: number }): viewer is V {
+  return isActive(viewer) && viewer.id === topic.author_id;
+}

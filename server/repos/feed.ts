@@ -11,6 +11,9 @@
 // - Visibility is decided again when a page is read (post-service viewPosts): an edit that narrows
 //   a post's visibility, or a follow that went, hides it even if its item is still there. Writing
 //   only skips items their recipient could never see (a "mentioned people" post for followers).
+// - A post committed at the very moment its author is followed may miss that one feed: the
+//   follow's backfill and the post's fan-out each run before the other commits, and neither sees
+//   the other's row. It stays on the author's wall; the next posts arrive normally.
 // - Each member keeps about `keep` newest items (config feedKeep): trimming runs after commits, on
 //   a sample of recipients, and the feed simply ends there (older posts are on walls).
 import { sql } from 'kysely';

@@ -82,12 +82,18 @@ export async function findTopic(db: Executor, id: number): Promise<Topic | undef
   return db.selectFrom('topics').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Topics with the viewer's read position, one primary-key probe per listed topic. */
 function listed(db: Executor, viewerId: number | null) {
   const q = topicsWithPeople(db);
   if (viewerId === null) return q.select(sql<number | null>`null`.as('last_read_reply_id'));
-  return q
-    .leftJoin('topic_reads as r', (j) => j.onRef('r.topic_id', '=', 't.id').on('r.user_id', '=', viewerId))
-    .select('r.last_read_reply_id');
+  return q.select((eb) =>
+    eb
+      .selectFrom('topic_reads as r')
+      .select('r.last_read_reply_id')
+      .where('r.user_id', '=', viewerId)
+      .whereRef('r.topic_id', '=', 't.id')
+      .as('last_read_reply_id'),
+  );
 }
 
 const olderActivity = (c: TopicCursor): Expression<SqlBool> => sql<SqlBool>`(t.last_activity_at, t.id) < (${c.at}, ${c.id})`;
@@ -133,13 +139,22 @@ export async function listDiscussions(
     return q.orderBy('t.created_at', 'desc').orderBy('t.id', 'desc').limit(limit).execute() as Promise<TopicListRow[]>;
   }
   if (filter === 'followed') {
+    // The newest `limit` of the followed topics, and the newest `limit` of each followed category
+    // (one index range each), merged: never a walk through every topic looking for followed ones.
     const me = viewerId ?? 0;
-    q = q.where((eb) =>
-      eb.or([
-        eb('t.id', 'in', eb.selectFrom('follows as f').select('f.topic_id').where('f.follower_id', '=', me).where('f.topic_id', 'is not', null)),
-        eb('t.category_id', 'in', eb.selectFrom('follows as f').select('f.category_id').where('f.follower_id', '=', me).where('f.category_id', 'is not', null)),
-      ]),
-    ) as typeof q;
+    const after = before ? sql`and (x.last_activity_at, x.id) < (${before.at}, ${before.id})` : sql``;
+    const followed = sql<SqlBool>`t.id in ((
+      select x.id from follows f join topics x on x.id = f.topic_id
+       where f.follower_id = ${me} and f.topic_id is not null ${after}
+       order by x.last_activity_at desc, x.id desc limit ${limit}
+    ) union (
+      select c.id from follows f cross join lateral (
+        select x.id from topics x where x.category_id = f.category_id ${after}
+         order by x.last_activity_at desc, x.id desc limit ${limit}
+      ) c
+       where f.follower_id = ${me} and f.category_id is not null
+    ))`;
+    return q.where(followed).orderBy('t.last_activity_at', 'desc').orderBy('t.id', 'desc').limit(limit).execute() as Promise<TopicListRow[]>;
   }
   if (before) q = q.where(olderActivity(before));
   return q.orderBy('t.last_activity_at', 'desc').orderBy('t.id', 'desc').limit(limit).execute() as Promise<TopicListRow[]>;
@@ -159,6 +174,10 @@ export async function updateTopic(
   set: Partial<{ title: string; pinned: boolean; locked_at: Date | null; lock_reason: string | null; category_id: number }>,
 ): Promise<void> {
   await db.updateTable('topics').set(set).where('id', '=', id).execute();
+}
+
+export async function updateTopicBody(db: Executor, id: number, body: string, bodyHtml: string, now: Date): Promise<void> {
+  await db.updateTable('topics').set({ body, body_html: bodyHtml, edited_at: now }).where('id', '=', id).execute();
 }
 
 /** A new reply: one more, and it is the newest. */
@@ -200,15 +219,25 @@ export async function findReply(db: Executor, id: number): Promise<ReplyRow | un
   return repliesWithPeople(db).where('r.id', '=', id).executeTakeFirst();
 }
 
-/** Replies after a reply id (oldest first), or the ones just before it (`before`, returned oldest first). */
+/**
+ * Replies after a reply id (oldest first), or the ones just before it (`before`, returned oldest
+ * first). The page of replies is cut first (one range of topic_replies_topic_idx), then joined to
+ * its authors, so the plan never depends on how large the members' tables are.
+ */
 export async function listReplies(db: Executor, topicId: number, limit: number, from: { after?: number; before?: number }): Promise<ReplyRow[]> {
-  let q = repliesWithPeople(db).where('r.topic_id', '=', topicId);
-  if (from.before !== undefined) {
-    const rows = await q.where('r.id', '<', from.before).orderBy('r.id', 'desc').limit(limit).execute();
-    return rows.reverse();
-  }
-  if (from.after !== undefined) q = q.where('r.id', '>', from.after);
-  return q.orderBy('r.id', 'asc').limit(limit).execute();
+  const backwards = from.before !== undefined;
+  let page = db.selectFrom('topic_replies').selectAll().where('topic_id', '=', topicId);
+  if (from.before !== undefined) page = page.where('id', '<', from.before);
+  else if (from.after !== undefined) page = page.where('id', '>', from.after);
+  page = page.orderBy('id', backwards ? 'desc' : 'asc').limit(limit);
+  return db
+    .selectFrom(page.as('r'))
+    .innerJoin('users as a', 'a.id', 'r.author_id')
+    .innerJoin('profiles as ap', 'ap.user_id', 'r.author_id')
+    .selectAll('r')
+    .select(['a.handle as author_handle', 'a.display_name as author_name', 'ap.avatar_key as author_avatar_key'])
+    .orderBy('r.id', 'asc')
+    .execute();
 }
 
 /** How many replies of the topic come before this one, counting no further than `cap`. */

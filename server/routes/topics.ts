@@ -147,6 +147,24 @@ export async function topicsRoutes(app: FastifyInstance, { config }: { config: C
     return reply.redirect(`/t/${id(request)}/r/${result.value.id}`, 303);
   });
 
+  // ---- the opening post: its author edits it ---------------------------------------------------
+
+  function renderTopicEdit(reply: FastifyReply, request: FastifyRequest, t: { id: number; title: string }, form: FormState, status = 200) {
+    return reply.page('topics/edit', { topic: { id: t.id, title: t.title, url: `/t/${t.id}` }, form, limits: TOPIC_LIMITS }, { title: request.t('topics.editTitle'), status });
+  }
+
+  app.get('/t/:id/edit', { schema: { params: idParams } }, async (request, reply) => {
+    const t = await topics.editableTopic(requireViewer(request), id(request));
+    return renderTopicEdit(reply, request, t, emptyForm({ body: t.body }));
+  });
+
+  app.post('/t/:id/edit', { schema: { params: idParams, body: formBody({ body: text() }) } }, async (request, reply) => {
+    const viewer = requireViewer(request);
+    const result = await attempt(() => topics.editTopic(viewer, id(request), request.body as { body?: string }));
+    if (!result.ok) return renderTopicEdit(reply, request, await topics.editableTopic(viewer, id(request)), presentForm(request.body, result.error, request.t), 422);
+    return reply.redirect(`/t/${id(request)}`, 303);
+  });
+
   // ---- replies: edit, delete, like ------------------------------------------------------------
 
   app.get('/replies/:id/edit', { schema: { params: idParams } }, async (request, reply) => {

@@ -22,10 +22,18 @@ export function trimSample(recipients: readonly number[], postId: number): numbe
   return recipients.filter((m) => (m + postId) % TRIM_EVERY === 0);
 }
 
-/** Trims, after a commit, the sampled feeds among those a post reached; never fails the caller. */
+/**
+ * Trims feeds after a commit. Retention is housekeeping: a failure (say, a deadlock with an
+ * unfollow touching the same inbox, which Postgres resolves by aborting one side) never fails the
+ * action that triggered it; the next trim catches up.
+ */
+export async function trimQuietly(db: Executor, memberIds: readonly number[], keep: number): Promise<void> {
+  if (memberIds.length) await trimFeeds(db, memberIds, keep).catch(() => {});
+}
+
+/** Trims, after a commit, the sampled feeds among those a post reached. */
 export async function trimAfterFanOut(db: Executor, recipients: readonly number[], postId: number, keep: number): Promise<void> {
-  const sample = trimSample(recipients, postId);
-  if (sample.length) await trimFeeds(db, sample, keep).catch(() => {});
+  await trimQuietly(db, trimSample(recipients, postId), keep);
 }
 
 export interface Suggestions {

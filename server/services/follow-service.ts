@@ -24,7 +24,8 @@ import {
   setApproveFollowers,
   type PersonRow,
 } from '../repos/followers.ts';
-import { backfillHashtag, backfillMember, trimFeeds, withdrawHashtag, withdrawMember } from '../repos/feed.ts';
+import { backfillHashtag, backfillMember, withdrawHashtag, withdrawMember } from '../repos/feed.ts';
+import { trimQuietly } from './feed-service.ts';
 import { insertNotifications } from '../repos/notifications.ts';
 import { findProfileByHandle, type ProfileRow } from '../repos/profiles.ts';
 import { canFollow, canViewProfile, isActive } from '../policies/index.ts';
@@ -98,7 +99,7 @@ export function createFollowService({ db, cache, config }: CachingDeps) {
         return { changed: await startFollowing(trx, follower.id, owner.id), state: 'following' };
       });
       if (outcome.state === 'following') afterCommit(outcome.changed, follower.id, owner.id);
-      if (outcome.changed && outcome.state === 'following') await trimFeeds(db, [follower.id], config.feedKeep);
+      if (outcome.changed && outcome.state === 'following') await trimQuietly(db, [follower.id], config.feedKeep);
       return { handle: owner.handle, ...outcome };
     },
 
@@ -142,7 +143,7 @@ export function createFollowService({ db, cache, config }: CachingDeps) {
         return accept ? startFollowing(trx, requester.id, viewer.id) : false;
       });
       afterCommit(changed, requester.id, viewer.id);
-      if (changed) await trimFeeds(db, [requester.id], config.feedKeep);
+      if (changed) await trimQuietly(db, [requester.id], config.feedKeep);
       return { handle: requester.handle };
     },
 
@@ -198,7 +199,7 @@ export function createFollowService({ db, cache, config }: CachingDeps) {
         await withdrawHashtag(trx, viewer.id, tag);
         return true;
       });
-      if (changed && follow) await trimFeeds(db, [viewer.id], config.feedKeep);
+      if (changed && follow) await trimQuietly(db, [viewer.id], config.feedKeep);
       return { tag, changed };
     },
   };

@@ -20,6 +20,7 @@ import {
   deleteReply,
   deleteTargetFollow,
   findCategory,
+  findReadPosition,
   findReply,
   findTopicRow,
   findTopicViewerFacts,
@@ -42,6 +43,7 @@ import {
   updateCategory,
   updateReply,
   updateTopic,
+  updateTopicBody,
   type CategoryValues,
   type DiscussionFilter,
   type FollowTarget,
@@ -51,6 +53,7 @@ import {
 } from '../repos/topics.ts';
 import {
   canDeleteTopicReply,
+  canEditTopic,
   canEditTopicReply,
   canFollowTopics,
   canLikeTopicReply,
@@ -97,7 +100,7 @@ export interface TopicPage {
   /** the first reply the viewer has not read yet, when they had read part of the topic */
   firstUnreadId: number | undefined;
   following: boolean;
-  can: { reply: boolean; moderate: boolean; follow: boolean };
+  can: { reply: boolean; moderate: boolean; follow: boolean; edit: boolean };
   /** the other categories, for the move form (moderators only) */
   categories: ForumCategory[];
 }
@@ -183,8 +186,7 @@ export function createTopicService(deps: WritingDeps) {
     const signedIn = viewerId(viewer) !== null;
     return rows.map((row) => {
       const isNew = signedIn && row.last_read_reply_id === null && row.author_id !== viewer!.id;
-      const hasUnread =
-        signedIn && row.last_read_reply_id !== null && row.last_reply_id !== null && row.last_reply_id > row.last_read_reply_id && row.last_poster_id !== viewer!.id;
+      const hasUnread = signedIn && row.last_read_reply_id !== null && row.last_reply_id !== null && row.last_reply_id > row.last_read_reply_id;
       return { row, isNew, hasUnread };
     });
   }
@@ -380,7 +382,7 @@ export function createTopicService(deps: WritingDeps) {
         next,
         firstUnreadId,
         following: facts.following,
-        can: { reply: replyAllowed, moderate, follow: canFollowTopics(viewer) },
+        can: { reply: replyAllowed, moderate, follow: canFollowTopics(viewer), edit: canEditTopic(viewer, t) },
         categories: moderate ? (await listCategories(db)).filter((c) => c.id !== t.category_id) : [],
       };
     },
@@ -418,9 +420,33 @@ export function createTopicService(deps: WritingDeps) {
       return db.transaction().execute(async (trx) => {
         const r = await insertReply(trx, { topicId: t.id, authorId: viewer.id, body, bodyHtml: rendered.html });
         await bumpTopic(trx, t.id, r);
+        // Whoever had read everything has read their own reply too; otherwise what they missed stays unread.
+        const read = await findReadPosition(trx, viewer.id, t.id);
+        if (read !== null && read >= (t.last_reply_id ?? 0)) await markRead(trx, viewer.id, t.id, r.id, now());
         await addTopicTags(trx, t.id, rendered.tags, t.created_at);
         await notify(trx, t, r.id, viewer.id, rendered.mentionIds);
         return { id: r.id };
+      });
+    },
+
+    /** A topic whose opening post the viewer may edit (the edit form). */
+    async editableTopic(viewer: Viewer | null, topicId: number): Promise<TopicRow> {
+      const t = await topic(topicId);
+      if (!canEditTopic(viewer, t)) throw new NotFoundError('topic');
+      return t;
+    },
+
+    async editTopic(viewer: Viewer | null, topicId: number, input: { body?: string }): Promise<void> {
+      const t = await topic(topicId);
+      if (!canEditTopic(viewer, t)) throw new NotFoundError('topic');
+      const body = checkBody(input.body);
+      const rendered = await renderText(db, body, 'body');
+      const old = await renderText(db, t.body, 'body').catch(() => ({ mentionIds: [] as number[] }));
+      await db.transaction().execute(async (trx) => {
+        await updateTopicBody(trx, t.id, body, rendered.html, now());
+        await addTopicTags(trx, t.id, rendered.tags, t.created_at);
+        const fresh = rendered.mentionIds.filter((u) => !old.mentionIds.includes(u) && u !== viewer.id);
+        await insertTopicNotifications(trx, fresh.map((userId) => ({ userId, kind: 'mention_topic', actorId: viewer.id, topicId: t.id, replyId: null })));
       });
     },
 

@@ -203,6 +203,7 @@ describe('stored XSS in the forum', () => {
       [admin, `/admin/categories/${catId}/edit`, 'category edit'],
       [admin, '/admin/audit', 'audit log'],
       [mallory, replyEdit!, 'reply edit'],
+      [mallory, `${topicPath}/edit`, 'opening post edit'],
     ] as const) {
       await inspect(page, target, label);
     }

@@ -163,6 +163,24 @@ describe('topics and replies', () => {
     expect(await topicRow(id)).toMatchObject({ reply_count: 1, last_reply_id: r1, last_poster_id: users.member.id });
   });
 
+  it('let the author edit the opening post (marked as edited, text kept when refused)', async () => {
+    const id = await newTopic(clients.author, 'À corriger', 'Premier jet');
+    expect((await clients.member.get(`/t/${id}/edit`)).status).toBe(404);
+    const form = await clients.author.get(`/t/${id}/edit`);
+    expect(form.status).toBe(200);
+    expect(textareaOf(form.text)).toBe('Premier jet');
+    expect((await clients.author.get(`/t/${id}`)).text).toContain(`href="/t/${id}/edit"`);
+    expect((await clients.member.get(`/t/${id}`)).text).not.toContain(`href="/t/${id}/edit"`);
+    const bad = await submit(clients.author, `/t/${id}/edit`, { body: '[x](javascript:alert(1)) gardé' });
+    expect(bad.status).toBe(422);
+    expect(textareaOf(bad.text)).toBe('[x](javascript:alert(1)) gardé');
+    expect((await submit(clients.author, `/t/${id}/edit`, { body: 'Version **corrigée** pour @tp_other' })).status).toBe(303);
+    const page = await clients.anonymous.get(`/t/${id}`);
+    expect(page.text).toContain('<strong>corrigée</strong>');
+    expect(/id="opening"[\s\S]*?<\/article>/.exec(page.text)![0]).toContain(msg('topics.edited'));
+    expect((await notificationsOf(users.other.id)).filter((n) => n.topic_id === id).map((n) => n.kind)).toEqual(['mention_topic']);
+  });
+
   it('let a moderator remove any reply (audited)', async () => {
     const id = await newTopic();
     const r = await newReply(clients.member, id, 'Hors sujet');
@@ -294,6 +312,15 @@ describe('each topic action for each role', () => {
         const id = await newTopic();
         const res = await post(c, role, `/t/${id}/replies`, { body: 'réponse' });
         return { status: res.status, done: async () => (await topicRow(id)).reply_count === 1 };
+      },
+    },
+    {
+      name: 'edit the opening post',
+      expected: { anonymous: 401, member: 404, author: 303, moderator: 404, admin: 404 },
+      async run(c, role) {
+        const id = await newTopic();
+        const res = await post(c, role, `/t/${id}/edit`, { body: 'corrigé' });
+        return { status: res.status, done: async () => (await topicRow(id)).body === 'corrigé' };
       },
     },
     {
@@ -449,6 +476,20 @@ describe('long topics', () => {
   });
 });
 
+describe('read positions when replying', () => {
+  const rowOn = async (c: Client, id: number) => new RegExp(`id="topic-${id}"[\\s\\S]*?</li>`).exec((await c.get(`/c/${openCat}`)).text)![0];
+  it('count your own reply as read when you had read everything, and keep what you missed unread', async () => {
+    const id = await newTopic(clients.author, 'Lecture et réponse');
+    await clients.member.get(`/t/${id}`);
+    await newReply(clients.member, id, 'Je réponds après avoir tout lu');
+    expect(await rowOn(clients.member, id)).not.toContain(msg('topics.markers.unread'));
+    const missed = await newReply(clients.other, id, 'Réponse que le membre ne voit pas');
+    await newReply(clients.member, id, 'Je réponds sans avoir rechargé');
+    expect(await rowOn(clients.member, id)).toContain(msg('topics.markers.unread'));
+    expect((await clients.member.get(`/t/${id}/unread`)).headers.location).toBe(`/t/${id}/r/${missed}`);
+  });
+});
+
 describe('quotes', () => {
   it('prefill the reply form with a blockquote and a link to the quoted reply, without JavaScript', async () => {
     const id = await newTopic();
@@ -561,6 +602,32 @@ describe('follows and the discussions index', () => {
     const all = await t.db.selectFrom('topics').select('id').orderBy('last_activity_at', 'desc').orderBy('id', 'desc').execute();
     expect(seen).toEqual(all.map((r) => r.id));
     expect(all.length).toBeGreaterThan(30);
+  });
+
+  it('pages the followed topics by keyset too, merging followed topics and followed categories', async () => {
+    const reader = clients.moderator;
+    await submit(reader, `/c/${openCat}/follow`);
+    const elsewhere = await newTopic(clients.author, 'Ailleurs mais suivi', 'x', otherCat);
+    await submit(reader, `/t/${elsewhere}/follow`);
+    const seen: number[] = [];
+    let path: string | undefined = '/discussions?filter=followed';
+    while (path) {
+      const res = await reader.get(path);
+      expect(res.status).toBe(200);
+      seen.push(...replyIdsOrTopics(res.text));
+      path = /href="(\/discussions\?filter=followed&before=[^"]+)"/.exec(unescapeHtml(res.text))?.[1];
+    }
+    const mine = (await t.db.selectFrom('follows').select('topic_id').where('follower_id', '=', users.moderator.id).where('topic_id', 'is not', null).execute()).map((r) => r.topic_id!);
+    const expected = await t.db
+      .selectFrom('topics')
+      .select('id')
+      .where((eb) => eb.or([eb('category_id', '=', openCat), eb('id', 'in', mine)]))
+      .orderBy('last_activity_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    expect(expected.length).toBeGreaterThan(30);
+    expect(seen).toEqual(expected.map((r) => r.id));
+    expect(seen).toContain(elsewhere);
   });
 });
 
