@@ -124,7 +124,8 @@ export function createBus(database: DatabaseHandle, options: BusOptions = {}): B
     async start(h) {
       handlers = h;
       if (database.kind === 'pglite') return startPglite();
-      await connectPostgres();
+      // A first failure is retried with backoff like any later one: pages work meanwhile.
+      await connectPostgres().catch(() => {});
     },
     async stop() {
       stopped = true;

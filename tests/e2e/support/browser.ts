@@ -312,6 +312,9 @@ export async function watchForInjection(page: Page): Promise<void> {
 // Elements user content must never become, and URL schemes it must never put in an attribute.
 const DANGEROUS_TAGS = ['script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'svg', 'math', 'base', 'style', 'template', 'portal'];
 const URL_ATTRIBUTES = ['href', 'src', 'action', 'formaction', 'xlink:href', 'poster', 'background', 'data', 'srcset', 'ping', 'cite'];
+/** The app's own scripts (external, same origin, in the layout's head): the only ones allowed. */
+const APP_SCRIPTS = ['/static/js/live.js'];
+const isAppScriptTag = (tag: string) => APP_SCRIPTS.some((src) => new RegExp(`^<script src="${src.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}" defer(="")?>$`).test(tag));
 
 /**
  * Markup in an HTML document that could run script: dangerous elements, event-handler attributes
@@ -325,7 +328,7 @@ export function injectedMarkup(html: string): string[] {
   for (const m of html.matchAll(tag)) {
     const name = m[1]!.toLowerCase();
     const attrs = m[2] ?? '';
-    if (DANGEROUS_TAGS.includes(name)) found.push(`<${name}> element: ${m[0].slice(0, 120)}`);
+    if (DANGEROUS_TAGS.includes(name) && !(name === 'script' && isAppScriptTag(m[0]))) found.push(`<${name}> element: ${m[0].slice(0, 120)}`);
     if (name === 'meta' && /\shttp-equiv\s*=/i.test(attrs)) found.push(`<meta http-equiv>: ${m[0].slice(0, 120)}`);
     for (const a of attrs.matchAll(/(?:^|\s)([^\s"'=<>/]+)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s"'>]+))?/g)) {
       const attr = a[1]!.toLowerCase();
@@ -351,18 +354,22 @@ function decodeEntities(value: string): string {
  * Fails when the page shows any sign that stored content became script: `window.__xss` set, a
  * dialog opened, a CSP violation (event or console), an element or attribute that could run
  * script in the live DOM (what the browser really built, entities decoded), or the same in the
- * serialised HTML of page.content(). The app ships no script of its own, so none is allowed.
+ * serialised HTML of page.content(). The app's only scripts are its own external files in the
+ * layout's head (APP_SCRIPTS); any other script is injected.
  */
 export async function expectNoInjection(page: Page, label: string): Promise<void> {
   const events = injectionEvents.get(page);
   if (!events) throw new Error('call watchForInjection(page) before the first navigation');
   const inPage = await page.evaluate(
-    ({ dangerousTags, urlAttributes }) => {
+    ({ dangerousTags, urlAttributes, appScripts }) => {
       const problems: string[] = [];
       if (typeof window.__xss !== 'undefined') problems.push(`window.__xss is ${String(window.__xss)}`);
       for (const v of window.__cspViolations ?? []) problems.push(`CSP violation: ${v}`);
       const describe = (el: Element) => el.outerHTML.slice(0, 120);
-      for (const el of document.querySelectorAll(dangerousTags.join(','))) problems.push(`<${el.localName}> in the DOM: ${describe(el)}`);
+      for (const el of document.querySelectorAll(dangerousTags.join(','))) {
+        const ownScript = el.localName === 'script' && appScripts.includes(el.getAttribute('src') ?? '') && el.textContent === '' && el.parentElement === document.head;
+        if (!ownScript) problems.push(`<${el.localName}> in the DOM: ${describe(el)}`);
+      }
       for (const el of document.querySelectorAll('meta[http-equiv]')) problems.push(`meta http-equiv in the DOM: ${describe(el)}`);
       for (const el of document.querySelectorAll('*')) {
         for (const attr of el.attributes) {
@@ -376,7 +383,7 @@ export async function expectNoInjection(page: Page, label: string): Promise<void
       }
       return problems;
     },
-    { dangerousTags: DANGEROUS_TAGS, urlAttributes: URL_ATTRIBUTES },
+    { dangerousTags: DANGEROUS_TAGS, urlAttributes: URL_ATTRIBUTES, appScripts: APP_SCRIPTS },
   );
   const problems = [
     ...new Set([
