@@ -34,6 +34,8 @@ declare module 'fastify' {
     anonymousOnly?: boolean;
     /** the page a visitor without an account sees is the same for all of them: it may be cached briefly */
     anonymousPageCache?: boolean;
+    /** suspended members (and members with a warning to acknowledge) may reach this route */
+    allowSanctioned?: boolean;
   }
 }
 

@@ -3,10 +3,13 @@
 // answers 404 (services throw NotFoundError), so the existence of a thing never leaks.
 import type { Role, UserStatus } from '../db/schema.ts';
 
+/** A suspended member's account is active in the table; their sessions see them as 'suspended'. */
+export type ViewerStatus = UserStatus | 'suspended';
+
 export interface PolicyViewer {
   id: number;
   role: Role;
-  status: UserStatus;
+  status: ViewerStatus;
 }
 
 const rank: Record<Role, number> = { member: 0, moderator: 1, admin: 2 };
@@ -51,7 +54,7 @@ export function canUseInstance<V extends PolicyViewer>(viewer: V | null | undefi
 // The SQL form of canViewPost (for lists: walls, tag pages) is visiblePostsFilter in
 // server/repos/posts.ts; the visibility-matrix tests check both agree.
 
-export interface PostFacts {
+export interface PostFacts extends ModeratedFacts {
   author_id: number;
   wall_owner_id: number;
   visibility: 'public' | 'members' | 'followers' | 'mentioned';
@@ -64,6 +67,7 @@ export interface PostRelation {
 }
 
 export function canViewPost(viewer: PolicyViewer | null | undefined, post: PostFacts, rel: PostRelation): boolean {
+  if (isHiddenFor(viewer, post)) return false;
   if (post.visibility === 'public') return true;
   if (!isActive(viewer)) return false;
   if (viewer.id === post.author_id || viewer.id === post.wall_owner_id) return true;
@@ -139,5 +143,48 @@ export function canEditProfile<V extends PolicyViewer>(viewer: V | null | undefi
 
 /** The extra questions of the sign-up and profile forms. */
 export function canManageProfileQuestions<V extends PolicyViewer>(viewer: V | null | undefined): viewer is V {
+  return atLeast(viewer, 'admin');
+}
+
+// ---- moderation ---------------------------------------------------------------------------
+
+/** What moderation marks on any piece of content (posts, comments, later topic replies…). */
+export interface ModeratedFacts {
+  author_id: number;
+  /** hidden by a moderator or by the reports' score */
+  hidden_at: Date | null;
+  /** waiting for a moderator's approval (posts only) */
+  held_at?: Date | null;
+}
+
+/**
+ * THE rule for content moderation took out of view: hidden or held content is seen by its author
+ * only (with the reason), nobody else — moderators included, who see it in the review queue.
+ * canViewPost and the comment lists call this; its SQL twin is the first condition of
+ * visiblePostsFilter (server/repos/posts.ts). Blocks will join here too.
+ */
+export function isHiddenFor(viewer: PolicyViewer | null | undefined, content: ModeratedFacts): boolean {
+  if (!content.hidden_at && !content.held_at) return false;
+  return !(isActive(viewer) && viewer.id === content.author_id);
+}
+
+/** The review queue, content actions, sanctions, members' moderation history. */
+export function canModerate<V extends PolicyViewer>(viewer: V | null | undefined): viewer is V {
+  return atLeast(viewer, 'moderator');
+}
+
+/** Any active member reports what they can see, except their own content. */
+export function canReport<V extends PolicyViewer>(viewer: V | null | undefined, target: { authorId: number }): viewer is V {
+  return isActive(viewer) && viewer.id !== target.authorId;
+}
+
+/** Moderators do not sanction themselves, and only admins sanction moderators or admins. */
+export function canSanction<V extends PolicyViewer>(viewer: V | null | undefined, member: { id: number; role: Role }): viewer is V {
+  if (!canModerate(viewer) || viewer.id === member.id) return false;
+  return member.role === 'member' || viewer.role === 'admin';
+}
+
+/** Auto-hide threshold, report weights and limits, sanction reason templates. */
+export function canManageModerationSettings<V extends PolicyViewer>(viewer: V | null | undefined): viewer is V {
   return atLeast(viewer, 'admin');
 }

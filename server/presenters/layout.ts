@@ -25,6 +25,16 @@ export const NOTICES = [
   'postDeleted',
   'postShared',
   'commentDeleted',
+  'reportSent',
+  'appealSent',
+  'caseUpdated',
+  'noteAdded',
+  'contentActionDone',
+  'sanctionApplied',
+  'sanctionLifted',
+  'sanctionAlreadyLifted',
+  'memberUpdated',
+  'postHeld',
 ] as const;
 
 export function presentViewer(viewer: Viewer | null) {

@@ -22,7 +22,23 @@ export type AuditAction =
   | 'moderation.account_approved'
   | 'moderation.account_rejected'
   | 'invitation.created'
-  | 'invitation.revoked';
+  | 'invitation.revoked'
+  | 'moderation.auto_hidden'
+  | 'moderation.case_assigned'
+  | 'moderation.case_state_changed'
+  | 'moderation.note_added'
+  | 'moderation.content_hidden'
+  | 'moderation.content_unhidden'
+  | 'moderation.content_deleted'
+  | 'moderation.held_post_approved'
+  | 'moderation.sanction_created'
+  | 'moderation.sanction_lifted'
+  | 'moderation.appeal_received'
+  | 'moderation.member_trusted'
+  | 'moderation.member_untrusted'
+  | 'admin.moderation_settings_changed'
+  | 'admin.moderation_template_created'
+  | 'admin.moderation_template_updated';
 
 /** Records a security event in the caller's transaction, if any. Never pass a secret in details. */
 export async function audit(

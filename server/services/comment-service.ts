@@ -17,7 +17,7 @@ import {
   type CommentRow,
 } from '../repos/comments.ts';
 import { adjustPostCounter, listLikers, type PostRow } from '../repos/posts.ts';
-import { canDeleteComment, canEditComment, canInteractWithPost, type PostRelation } from '../policies/index.ts';
+import { canDeleteComment, canEditComment, canInteractWithPost, canReport, isHiddenFor, type PostRelation } from '../policies/index.ts';
 import type { Comment } from '../db/schema.ts';
 import type { Viewer, WritingDeps } from './context.ts';
 import type { PostItem, PostService } from './post-service.ts';
@@ -30,7 +30,7 @@ export const COMMENTS_PAGE = 50;
 export interface CommentItem {
   row: CommentRow;
   liked: boolean;
-  can: { edit: boolean; delete: boolean; reply: boolean; like: boolean };
+  can: { edit: boolean; delete: boolean; reply: boolean; like: boolean; report: boolean };
   replies: CommentItem[];
 }
 
@@ -61,7 +61,7 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
   /** A comment the viewer may see (through its post), with that post. */
   async function visibleComment(viewer: Viewer | null, id: number) {
     const comment = await findComment(db, id);
-    if (!comment) throw new NotFoundError('comment');
+    if (!comment || isHiddenFor(viewer, comment)) throw new NotFoundError('comment');
     const { row: post, rel } = await posts.visiblePost(viewer, comment.post_id);
     return { comment, post, rel };
   }
@@ -82,10 +82,13 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
     const item = (row: CommentRow, children: CommentItem[]): CommentItem => ({
       row,
       liked: liked.has(row.id),
-      can: { edit: canEditComment(viewer, row), delete: canDeleteComment(viewer, row, post), reply: interact, like: interact },
+      can: { edit: canEditComment(viewer, row), delete: canDeleteComment(viewer, row, post), reply: interact, like: interact, report: canReport(viewer, { authorId: row.author_id }) },
       replies: children,
     });
-    return model.top.map((c) => item(c, model.replies.filter((r) => r.parent_id === c.id).map((r) => item(r, []))));
+    // Hidden comments (and the replies under a hidden one) show to their author only (isHiddenFor).
+    return model.top
+      .filter((c) => !isHiddenFor(viewer, c))
+      .map((c) => item(c, model.replies.filter((r) => r.parent_id === c.id && !isHiddenFor(viewer, r)).map((r) => item(r, []))));
   }
 
   return {
@@ -108,7 +111,7 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
       let parentId: number | null = null;
       if (input.parentId !== undefined) {
         const parent = await findComment(db, input.parentId);
-        if (!parent || parent.post_id !== post.id) throw new NotFoundError('comment');
+        if (!parent || parent.post_id !== post.id || isHiddenFor(viewer, parent)) throw new NotFoundError('comment');
         parentId = parent.parent_id ?? parent.id;
       }
       const body = checkBody(input.body);

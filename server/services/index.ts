@@ -17,12 +17,17 @@ import { createProfileService } from './profile-service.ts';
 import { createFollowService } from './follow-service.ts';
 import { createPostingThrottle } from './posting-throttle.ts';
 import { createContentCache } from './content-cache.ts';
+import { createModerationService } from './moderation-service.ts';
+import { createTargetRegistry, registerCoreTargets } from './moderation/targets.ts';
 
 export function createServices(deps: ServiceDeps) {
   const media = createMediaService(deps);
   const posting = createPostingThrottle(deps.config.rateLimits.posting, () => (deps.now?.() ?? new Date()).getTime());
   const cache = createContentCache({ ttlMs: deps.config.contentCacheSeconds * 1000 });
   const posts = createPostService({ ...deps, cache, media, posting });
+  // What can be reported: posts, comments, profiles; later features register their kinds here.
+  const targets = createTargetRegistry();
+  registerCoreTargets(targets, { db: deps.db, cache, posts, media });
   return {
     cache,
     media,
@@ -41,6 +46,7 @@ export function createServices(deps: ServiceDeps) {
     roles: createRoleService(deps),
     sessions: createSessionService(deps),
     settings: createSettingsService(deps),
+    moderation: createModerationService({ ...deps, cache, targets }),
   };
 }
 

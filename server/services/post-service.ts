@@ -46,12 +46,14 @@ import {
   canSeePostRevisions,
   canSharePost,
   canViewPost,
+  canReport,
   isActive,
   type PostRelation,
 } from '../policies/index.ts';
 import type { RequestMeta, UploadedFile, Viewer, WritingDeps } from './context.ts';
 import { findViewerFacts, NO_FACTS, type ViewerFacts, type ViewerFactsQuery } from '../repos/viewer-facts.ts';
 import { cacheTags, type Loaded } from './content-cache.ts';
+import { holdIfLimited } from './moderation/hold.ts';
 import { mentionCandidates, normaliseTag, renderMarkdown } from './markdown.ts';
 import { assertValid, checkText } from './validation.ts';
 
@@ -74,7 +76,7 @@ export interface PostItem {
   row: PostRow;
   photos: PhotoItem[];
   liked: boolean;
-  can: { edit: boolean; delete: boolean; interact: boolean; share: boolean; revisions: boolean };
+  can: { edit: boolean; delete: boolean; interact: boolean; share: boolean; revisions: boolean; report: boolean };
   /** the shared original, when this post is a share and the viewer may see it */
   shared: PostItem | null;
   /** a share whose original was deleted or is hidden from the viewer */
@@ -139,7 +141,7 @@ export async function renderText(db: Executor, body: string, field: string) {
  */
 export async function notifyMentions(
   executor: Executor,
-  post: { id: number; author_id: number; wall_owner_id: number; visibility: Visibility },
+  post: { id: number; author_id: number; wall_owner_id: number; visibility: Visibility; hidden_at: Date | null; held_at?: Date | null },
   userIds: number[],
   actorId: number,
   commentId?: number,
@@ -229,6 +231,7 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
           interact: canInteractWithPost(viewer, row, rel),
           share: canSharePost(viewer, row, rel),
           revisions: !!row.edited_at && canSeePostRevisions(viewer, row),
+          report: canReport(viewer, { authorId: row.author_id }),
         },
         shared,
         sharedUnavailable,
@@ -395,7 +398,7 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
       return canPostOnWall(viewer, { id: ownerId, wall_policy: wallPolicy }, ownerFollowsViewer);
     },
 
-    async create(viewer: Viewer | null, ownerId: number, input: PostInput, photos: PhotoInput[], _locale: Locale, _meta: RequestMeta): Promise<{ id: number }> {
+    async create(viewer: Viewer | null, ownerId: number, input: PostInput, photos: PhotoInput[], _locale: Locale, _meta: RequestMeta): Promise<{ id: number; held: boolean }> {
       if (!isActive(viewer)) throw new NotFoundError('wall');
       const owner = await findUserById(db, ownerId);
       if (!owner || owner.status !== 'active') throw new NotFoundError('wall');
@@ -414,13 +417,16 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
           stored.push({ key: s.key, width: s.width, height: s.height, alt: p.alt.normalize('NFC').trim() });
         }
         const created = await db.transaction().execute(async (trx) => {
-          const post = await insertPost(trx, { authorId: viewer.id, wallOwnerId: ownerId, body, bodyHtml: rendered.html, visibility });
+          const inserted = await insertPost(trx, { authorId: viewer.id, wallOwnerId: ownerId, body, bodyHtml: rendered.html, visibility });
+          // Members under a "limit" sanction publish into the review queue (moderation).
+          const held = await holdIfLimited(trx, inserted, { authorHandle: viewer.handle, now: now() });
+          const post = held ? { ...inserted, held_at: now() } : inserted;
           await insertPhotos(trx, post.id, stored);
           await replaceMentions(trx, post.id, rendered.mentionIds);
           await replaceTags(trx, post.id, rendered.tags, post.created_at);
-          await adjustProfilePostCount(trx, viewer.id, 1);
+          if (!held) await adjustProfilePostCount(trx, viewer.id, 1);
           await notifyMentions(trx, post, rendered.mentionIds, viewer.id);
-          return { id: post.id };
+          return { id: post.id, held };
         });
         cache.invalidate([cacheTags.post(created.id), cacheTags.wall(ownerId), cacheTags.profile(viewer.id)]);
         return created;
