@@ -373,3 +373,38 @@ describe('moderation settings', () => {
     expect((await auditActions('admin.moderation_settings_changed')).at(-1)!.details).toMatchObject({ after: { auto_hide_score: 6 } });
   });
 });
+
+describe('the audit log', () => {
+  it('filters by action family, actor and target, and exports the same as CSV safe for spreadsheets', async () => {
+    // A note whose text starts like a formula, then a sanction whose reason is one.
+    const f = await createUser(t.db, { handle: 'md_formula' });
+    expect((await submit(modC, '/moderation/members/md_formula/sanctions', { kind: 'warning', reason: '=HYPERLINK("http://evil","x")' })).status).toBe(303);
+    const page = (await adminC.get('/admin/audit?action=moderation.&actor=md_mod&target=md_formula')).text;
+    expect(page).toContain('Sanction');
+    expect(page).toContain('@md_formula');
+    const none = (await adminC.get('/admin/audit?action=auth.&target=md_formula')).text;
+    expect(none).not.toContain('@md_formula');
+    const csv = await adminC.get('/admin/audit.csv?action=moderation.sanction_created&target=md_formula');
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.headers['content-disposition']).toContain('attachment');
+    const lines = csv.text.replace(/^\ufeff/, '').trim().split('\r\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain('"action"');
+    expect(lines[1]).toContain('"moderation.sanction_created"');
+    expect(lines[1]).toContain(`"${f.id}","md_formula"`);
+    // The reason sits inside the JSON details: quotes doubled, no cell starts with '='.
+    expect(lines[1]).toContain('=HYPERLINK(\\""http://evil\\""');
+    expect(lines[1]).not.toMatch(/(^|,)"=/);
+    expect(csv.text).not.toContain('password');
+    for (const c of [modC, reporterC, t.client()]) {
+      expect((await c.get('/admin/audit.csv')).status).not.toBe(200);
+      expect((await c.get('/admin/audit')).status).not.toBe(200);
+    }
+  });
+
+  it('puts a leading apostrophe before a cell that starts like a formula', async () => {
+    const { csvLine } = await import('../../server/services/csv.ts');
+    expect(csvLine(['=1+1', '+x', '-y', '@z', 'ok "q"', null])).toBe(`"'=1+1","'+x","'-y","'@z","ok ""q""",""\r\n`);
+  });
+});
