@@ -13,6 +13,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
     config: Config;
+    /** every registered route (method, path), HEAD left out */
+    routeList: readonly { method: string; url: string }[];
   }
   interface FastifyRequest {
     viewer: Viewer | null;

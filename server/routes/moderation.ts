@@ -196,7 +196,10 @@ export async function moderationRoutes(app: FastifyInstance) {
     );
   }
 
-  app.get('/moderation/cases/:id', { schema: { params: idParams, querystring: cursorQuery } }, async (request, reply) => renderCase(request, reply));
+  app.get('/moderation/cases/:id', { schema: { params: idParams, querystring: cursorQuery } }, async (request, reply) => {
+    requireViewer(request);
+    return renderCase(request, reply);
+  });
 
   app.post('/moderation/cases/:id/assign', { schema: { params: idParams, body: formBody({ to: text(10) }) } }, async (request, reply) => {
     const to = (request.body as { to?: string }).to === 'none' ? 'none' : 'me';
@@ -247,7 +250,10 @@ export async function moderationRoutes(app: FastifyInstance) {
     );
   }
 
-  app.get('/moderation/members/:handle', { schema: { params: handleParams, querystring: cursorQuery } }, async (request, reply) => renderMember(request, reply, (request.params as { handle: string }).handle));
+  app.get('/moderation/members/:handle', { schema: { params: handleParams, querystring: cursorQuery } }, async (request, reply) => {
+    requireViewer(request);
+    return renderMember(request, reply, (request.params as { handle: string }).handle);
+  });
 
   app.post(
     '/moderation/members/:handle/sanctions',
@@ -304,21 +310,27 @@ export async function moderationRoutes(app: FastifyInstance) {
     );
   }
 
-  app.get('/admin/moderation', { schema: { querystring: cursorQuery } }, async (request, reply) => renderSettings(request, reply));
+  app.get('/admin/moderation', { schema: { querystring: cursorQuery } }, async (request, reply) => {
+    requireViewer(request);
+    return renderSettings(request, reply);
+  });
 
   app.post('/admin/moderation/settings', { schema: { body: formBody({ autoHideScore: text(10), trustedWeight: text(10), reportsPerHour: text(10) }) } }, async (request, reply) => {
+    requireViewer(request);
     const result = await attempt(() => moderation.saveSettings(request.viewer, request.body as Record<string, string | undefined>, request.meta));
     if (!result.ok) return renderSettings(request, reply, { form: 'settings', error: result.error });
     return reply.redirect(withNotice('/admin/moderation', 'settingsSaved'), 303);
   });
 
   app.post('/admin/moderation/templates', { schema: { body: formBody({ title: text(200), body: text() }) } }, async (request, reply) => {
+    requireViewer(request);
     const result = await attempt(() => moderation.saveTemplate(request.viewer, null, request.body as { title?: string; body?: string }, request.meta));
     if (!result.ok) return renderSettings(request, reply, { form: 'template', error: result.error });
     return reply.redirect(withNotice('/admin/moderation', 'settingsSaved'), 303);
   });
 
   app.post('/admin/moderation/templates/:id', { schema: { params: idParams, body: formBody({ title: text(200), body: text(), archived: text(5) }) } }, async (request, reply) => {
+    requireViewer(request);
     const result = await attempt(() => moderation.saveTemplate(request.viewer, idOf(request), request.body as { title?: string; body?: string; archived?: string }, request.meta));
     if (!result.ok) return renderSettings(request, reply, { form: 'template', error: result.error });
     return reply.redirect(withNotice('/admin/moderation', 'settingsSaved'), 303);
