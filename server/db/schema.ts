@@ -351,6 +351,15 @@ export interface ModerationDatabase {
   moderation_notes: ModerationNotesTable;
   moderation_templates: ModerationTemplatesTable;
   moderation_sanctions: ModerationSanctionsTable;
+  member_blocks: MemberBlocksTable;
+}
+
+export type BlockKind = 'block' | 'mute';
+export interface MemberBlocksTable {
+  blocker_id: number;
+  blocked_id: number;
+  kind: BlockKind;
+  created_at: CreatedAt;
 }
 export type ModerationCase = Selectable<ModerationCasesTable>;
 export type ModerationSanction = Selectable<ModerationSanctionsTable>;

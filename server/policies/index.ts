@@ -64,10 +64,12 @@ export interface PostFacts extends ModeratedFacts {
 export interface PostRelation {
   followsAuthor: boolean;
   mentioned: boolean;
+  /** a block (either way) or the viewer's mute stands between the viewer and the author or wall owner */
+  blocked?: boolean;
 }
 
 export function canViewPost(viewer: PolicyViewer | null | undefined, post: PostFacts, rel: PostRelation): boolean {
-  if (isHiddenFor(viewer, post)) return false;
+  if (isHiddenFor(viewer, post, rel)) return false;
   if (post.visibility === 'public') return true;
   if (!isActive(viewer)) return false;
   if (viewer.id === post.author_id || viewer.id === post.wall_owner_id) return true;
@@ -158,12 +160,14 @@ export interface ModeratedFacts {
 }
 
 /**
- * THE rule for content moderation took out of view: hidden or held content is seen by its author
- * only (with the reason), nobody else — moderators included, who see it in the review queue.
- * canViewPost and the comment lists call this; its SQL twin is the first condition of
- * visiblePostsFilter (server/repos/posts.ts). Blocks will join here too.
+ * THE rule for content taken out of a viewer's sight: hidden or held content is seen by its author
+ * only (with the reason), nobody else — moderators included, who see it in the review queue; and
+ * nothing crosses a block (either way) or the viewer's mute (`rel.blocked`, from the viewer facts).
+ * canViewPost and the comment lists call this; its SQL twin is the first conditions of
+ * visiblePostsFilter (server/repos/posts.ts).
  */
-export function isHiddenFor(viewer: PolicyViewer | null | undefined, content: ModeratedFacts): boolean {
+export function isHiddenFor(viewer: PolicyViewer | null | undefined, content: ModeratedFacts, rel: { blocked?: boolean } = {}): boolean {
+  if (rel.blocked) return true;
   if (!content.hidden_at && !content.held_at) return false;
   return !(isActive(viewer) && viewer.id === content.author_id);
 }
@@ -187,4 +191,9 @@ export function canSanction<V extends PolicyViewer>(viewer: V | null | undefined
 /** Auto-hide threshold, report weights and limits, sanction reason templates. */
 export function canManageModerationSettings<V extends PolicyViewer>(viewer: V | null | undefined): viewer is V {
   return atLeast(viewer, 'admin');
+}
+
+/** Following, commenting, mentioning: never across a block, whichever way it goes. */
+export function canReachMember(viewer: PolicyViewer | null | undefined, rel: { blockedEitherWay: boolean }): boolean {
+  return isActive(viewer) && !rel.blockedEitherWay;
 }

@@ -35,6 +35,9 @@ export const NOTICES = [
   'sanctionAlreadyLifted',
   'memberUpdated',
   'postHeld',
+  'memberBlocked',
+  'memberMuted',
+  'memberUnblocked',
 ] as const;
 
 export function presentViewer(viewer: Viewer | null) {

@@ -25,6 +25,23 @@ function stillVisible(userId: number | ViewerColumn) {
   return (eb: ExpressionBuilder<Database & { n: Database['notifications']; p: Database['posts'] }, 'n' | 'p'>): Expression<SqlBool> =>
     eb.and([
       eb.or([eb('n.post_id', 'is', null), postVisible(eb as never)]),
+      // Nothing from across a block (either way) or from a member the recipient muted.
+      eb.or([
+        eb('n.actor_id', 'is', null),
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('member_blocks as nb')
+              .select(sql`1`.as('one'))
+              .where((w) =>
+                w.or([
+                  w.and([w('nb.blocker_id', '=', w.ref('n.user_id')), w('nb.blocked_id', '=', w.ref('n.actor_id'))]),
+                  w.and([w('nb.blocker_id', '=', w.ref('n.actor_id')), w('nb.blocked_id', '=', w.ref('n.user_id')), w('nb.kind', '=', 'block')]),
+                ]),
+              ),
+          ),
+        ),
+      ]),
       // A comment hidden by moderation takes its notifications with it (isHiddenFor: only its author sees it).
       eb.or([
         eb('n.comment_id', 'is', null),

@@ -9,6 +9,7 @@ import { moderationRoutes } from './moderation.ts';
 import { mediaRoutes } from './media.ts';
 import { postsRoutes } from './posts.ts';
 import { profilesRoutes } from './profiles.ts';
+import { blockRoutes } from './blocks.ts';
 
 export async function registerRoutes(app: FastifyInstance, config: Config): Promise<void> {
   await app.register(homeRoutes, { config });
@@ -20,4 +21,5 @@ export async function registerRoutes(app: FastifyInstance, config: Config): Prom
   await app.register(mediaRoutes);
   await app.register(profilesRoutes);
   await app.register(postsRoutes);
+  await app.register(blockRoutes);
 }

@@ -17,7 +17,8 @@ import {
   type CommentRow,
 } from '../repos/comments.ts';
 import { adjustPostCounter, listLikers, type PostRow } from '../repos/posts.ts';
-import { canDeleteComment, canEditComment, canInteractWithPost, canReport, isHiddenFor, type PostRelation } from '../policies/index.ts';
+import { blockedEitherWay } from '../repos/blocks.ts';
+import { canDeleteComment, canEditComment, canInteractWithPost, canReport, isActive, isHiddenFor, type PostRelation } from '../policies/index.ts';
 import type { Comment } from '../db/schema.ts';
 import type { Viewer, WritingDeps } from './context.ts';
 import type { PostItem, PostService } from './post-service.ts';
@@ -62,6 +63,7 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
   async function visibleComment(viewer: Viewer | null, id: number) {
     const comment = await findComment(db, id);
     if (!comment || isHiddenFor(viewer, comment)) throw new NotFoundError('comment');
+    if (isActive(viewer) && viewer.id !== comment.author_id && (await blockedEitherWay(db, viewer.id, comment.author_id))) throw new NotFoundError('comment');
     const { row: post, rel } = await posts.visiblePost(viewer, comment.post_id);
     return { comment, post, rel };
   }
@@ -77,7 +79,7 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
     });
   }
 
-  function itemsOf(viewer: Viewer | null, post: PostRow, rel: PostRelation, model: CommentsModel, liked: Set<number>): CommentItem[] {
+  function itemsOf(viewer: Viewer | null, post: PostRow, rel: PostRelation, model: CommentsModel, liked: Set<number>, hiddenMembers: Set<number>): CommentItem[] {
     const interact = canInteractWithPost(viewer, post, rel);
     const item = (row: CommentRow, children: CommentItem[]): CommentItem => ({
       row,
@@ -86,9 +88,9 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
       replies: children,
     });
     // Hidden comments (and the replies under a hidden one) show to their author only (isHiddenFor).
-    return model.top
-      .filter((c) => !isHiddenFor(viewer, c))
-      .map((c) => item(c, model.replies.filter((r) => r.parent_id === c.id && !isHiddenFor(viewer, r)).map((r) => item(r, []))));
+    // Nor do comments across a block or by a muted member (their replies go with them).
+    const shown = (c: CommentRow) => !isHiddenFor(viewer, c, { blocked: hiddenMembers.has(c.author_id) });
+    return model.top.filter(shown).map((c) => item(c, model.replies.filter((r) => r.parent_id === c.id && shown(r)).map((r) => item(r, []))));
   }
 
   return {
@@ -100,9 +102,10 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
       const model = await posts.pageModel(postId);
       const comments = await commentsModel(model.row.id, cursor);
       const query = posts.pageFactsQuery(model);
-      const facts = await posts.factsFor(viewer, { ...query, commentIds: [...comments.top, ...comments.replies].map((c) => c.id) });
+      const all = [...comments.top, ...comments.replies];
+      const facts = await posts.factsFor(viewer, { ...query, memberIds: [...query.memberIds, ...all.map((c) => c.author_id)], commentIds: all.map((c) => c.id) });
       const { item, rel } = posts.viewOf(viewer, model, facts);
-      return { item, comments: itemsOf(viewer, model.row, rel, comments, facts.likedComments), next: comments.next };
+      return { item, comments: itemsOf(viewer, model.row, rel, comments, facts.likedComments, facts.hiddenMembers), next: comments.next };
     },
 
     async create(viewer: Viewer | null, postId: number, input: { body?: string; parentId?: number }): Promise<Comment> {
@@ -112,6 +115,7 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
       if (input.parentId !== undefined) {
         const parent = await findComment(db, input.parentId);
         if (!parent || parent.post_id !== post.id || isHiddenFor(viewer, parent)) throw new NotFoundError('comment');
+        if (parent.author_id !== viewer.id && (await blockedEitherWay(db, viewer.id, parent.author_id))) throw new NotFoundError('comment');
         parentId = parent.parent_id ?? parent.id;
       }
       const body = checkBody(input.body);

@@ -4,6 +4,7 @@
 import { NotFoundError } from '../errors.ts';
 import { adjustFollowCounts, deleteFollow, insertFollow } from '../repos/follows.ts';
 import { findProfileByHandle } from '../repos/profiles.ts';
+import { blockedEitherWay } from '../repos/blocks.ts';
 import { canFollow, canViewProfile } from '../policies/index.ts';
 import type { CachingDeps, Viewer } from './context.ts';
 import { cacheTags } from './content-cache.ts';
@@ -20,6 +21,8 @@ export function createFollowService({ db, cache }: CachingDeps) {
     if (!/^[A-Za-z0-9_]{1,30}$/.test(handle)) throw new NotFoundError('profile');
     const owner = await findProfileByHandle(db, handle);
     if (!owner || !canViewProfile(viewer, owner) || !canFollow(viewer, owner)) throw new NotFoundError('profile');
+    // Nobody follows across a block (unfollowing stays possible).
+    if (await blockedEitherWay(db, viewer.id, owner.id)) throw new NotFoundError('profile');
     return { viewer, owner };
   }
 

@@ -19,6 +19,7 @@ import { createPostingThrottle } from './posting-throttle.ts';
 import { createContentCache } from './content-cache.ts';
 import { createModerationService } from './moderation-service.ts';
 import { createTargetRegistry, registerCoreTargets } from './moderation/targets.ts';
+import { createBlockService } from './block-service.ts';
 
 export function createServices(deps: ServiceDeps) {
   const media = createMediaService(deps);
@@ -47,6 +48,7 @@ export function createServices(deps: ServiceDeps) {
     sessions: createSessionService(deps),
     settings: createSettingsService(deps),
     moderation: createModerationService({ ...deps, cache, targets }),
+    blocks: createBlockService({ ...deps, cache }),
   };
 }
 

@@ -38,6 +38,7 @@ import {
 import { findUserByHandle, findUserById } from '../repos/users.ts';
 import { insertNotifications } from '../repos/notifications.ts';
 import { isFollowing } from '../repos/follows.ts';
+import { membersCutFrom } from '../repos/blocks.ts';
 import {
   canDeletePost,
   canEditPost,
@@ -51,7 +52,7 @@ import {
   type PostRelation,
 } from '../policies/index.ts';
 import type { RequestMeta, UploadedFile, Viewer, WritingDeps } from './context.ts';
-import { findViewerFacts, NO_FACTS, type ViewerFacts, type ViewerFactsQuery } from '../repos/viewer-facts.ts';
+import { blockedFrom, findViewerFacts, NO_FACTS, type ViewerFacts, type ViewerFactsQuery } from '../repos/viewer-facts.ts';
 import { cacheTags, type Loaded } from './content-cache.ts';
 import { holdIfLimited } from './moderation/hold.ts';
 import { mentionCandidates, normaliseTag, renderMarkdown } from './markdown.ts';
@@ -147,8 +148,9 @@ export async function notifyMentions(
   commentId?: number,
 ): Promise<void> {
   const rows = [];
+  const cut = await membersCutFrom(executor, actorId, userIds);
   for (const userId of userIds) {
-    if (userId === actorId) continue;
+    if (userId === actorId || cut.has(userId)) continue;
     const rel = {
       followsAuthor: await isFollowing(executor, userId, post.author_id),
       mentioned: commentId === undefined ? true : await isMentioned(executor, post.id, userId),
@@ -164,10 +166,10 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
   const now = () => deps.now?.() ?? new Date();
   const activeId = (viewer: Viewer | null) => (isActive(viewer) ? viewer.id : null);
 
-  async function relationTo(viewer: Viewer | null, post: { id: number; author_id: number }): Promise<PostRelation> {
+  async function relationTo(viewer: Viewer | null, post: { id: number; author_id: number; wall_owner_id: number }): Promise<PostRelation> {
     if (!isActive(viewer)) return { followsAuthor: false, mentioned: false };
-    const facts = await findViewerFacts(db, viewer.id, { memberIds: [post.author_id], postIds: [post.id] });
-    return { followsAuthor: facts.follows.has(post.author_id), mentioned: facts.mentionedIn.has(post.id) };
+    const facts = await findViewerFacts(db, viewer.id, { memberIds: [post.author_id, post.wall_owner_id], postIds: [post.id] });
+    return { followsAuthor: facts.follows.has(post.author_id), mentioned: facts.mentionedIn.has(post.id), blocked: blockedFrom(facts, post) };
   }
 
   /** Loads a post the viewer may see, or answers "not found". */
@@ -207,7 +209,7 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
   /** What the viewer's facts query must cover for these posts. */
   function factsQueryOf(rows: readonly PostRow[], extras: PostExtras): { memberIds: number[]; postIds: number[] } {
     const all = [...rows, ...extras.originals.values()];
-    return { memberIds: all.map((r) => r.author_id), postIds: all.map((r) => r.id) };
+    return { memberIds: all.flatMap((r) => [r.author_id, r.wall_owner_id]), postIds: all.map((r) => r.id) };
   }
 
   async function factsFor(viewer: Viewer | null, query: ViewerFactsQuery): Promise<ViewerFacts> {
@@ -215,7 +217,11 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
     return vid === null ? NO_FACTS : findViewerFacts(db, vid, query);
   }
 
-  const relationFrom = (facts: ViewerFacts, row: PostRow): PostRelation => ({ followsAuthor: facts.follows.has(row.author_id), mentioned: facts.mentionedIn.has(row.id) });
+  const relationFrom = (facts: ViewerFacts, row: PostRow): PostRelation => ({
+    followsAuthor: facts.follows.has(row.author_id),
+    mentioned: facts.mentionedIn.has(row.id),
+    blocked: blockedFrom(facts, row),
+  });
 
   /** Flags, photos, likes and shared originals of posts the viewer may see, from what was loaded. */
   function buildItems(viewer: Viewer | null, rows: readonly PostRow[], extras: PostExtras, facts: ViewerFacts): PostItem[] {

@@ -154,10 +154,23 @@ const ROUTES: Route[] = [
     prepare: fixed('/admin/moderation/templates/1', { title: 'Spam', body: 'Publicité.' }),
   },
   { method: 'GET', route: '/admin/audit', expected: page({ member: 404, 'reported member': 404, moderator: 404, admin: 200 }), prepare: fixed('/admin/audit?action=moderation.') },
+  { method: 'GET', route: '/account/blocks', expected: page({ member: 200, 'reported member': 200, moderator: 200, admin: 200 }), prepare: fixed('/account/blocks') },
+  {
+    method: 'POST',
+    route: '/@:handle/block',
+    expected: action({ member: 303, 'reported member': 303, moderator: 303, admin: 303 }),
+    prepare: async () => ({ path: `/@${(await freshMember()).handle}/block`, fields: { kind: 'block' } }),
+  },
+  {
+    method: 'POST',
+    route: '/@:handle/unblock',
+    expected: action({ member: 303, 'reported member': 303, moderator: 303, admin: 303 }),
+    prepare: async () => ({ path: `/@${(await freshMember()).handle}/unblock` }),
+  },
   { method: 'GET', route: '/admin/audit.csv', expected: page({ member: 404, 'reported member': 404, moderator: 404, admin: 200 }), prepare: fixed('/admin/audit.csv') },
 ];
 
-const MODERATION_PREFIXES = ['/moderation', '/report/', '/reports', '/account/moderation', '/admin/moderation', '/admin/audit'];
+const MODERATION_PREFIXES = ['/moderation', '/report/', '/reports', '/account/moderation', '/account/blocks', '/admin/moderation', '/admin/audit', '/@:handle/block', '/@:handle/unblock'];
 
 describe('moderation permission matrix', () => {
   it('covers every registered moderation route', () => {
