@@ -279,6 +279,22 @@ export interface ModerationSettingsTable {
   trusted_weight: number;
   reports_per_hour: number;
   updated_at: Timestamp;
+  new_member_days: Generated<number>;
+  new_member_min_seconds: Generated<number>;
+  new_member_no_links: Generated<boolean>;
+  new_member_held_posts: Generated<number>;
+}
+
+export type WatchedAction = 'block' | 'hold' | 'flag' | 'replace';
+export const WATCHED_ACTIONS: readonly WatchedAction[] = ['block', 'hold', 'flag', 'replace'];
+export interface WatchedWordsTable {
+  id: Generated<number>;
+  pattern: string;
+  is_regex: ColumnType<boolean, boolean | undefined, boolean>;
+  action: WatchedAction;
+  replacement: ColumnType<string, string | undefined, string>;
+  created_by: number | null;
+  created_at: CreatedAt;
 }
 
 export interface ModerationCasesTable {
@@ -352,6 +368,7 @@ export interface ModerationDatabase {
   moderation_templates: ModerationTemplatesTable;
   moderation_sanctions: ModerationSanctionsTable;
   member_blocks: MemberBlocksTable;
+  watched_words: WatchedWordsTable;
 }
 
 export type BlockKind = 'block' | 'mute';

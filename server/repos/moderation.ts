@@ -354,3 +354,45 @@ export async function countShownReplies(db: Executor, parentId: number): Promise
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+// ---- new-member safety and watched words ----------------------------------------------------
+
+export async function updateSafetySettings(
+  db: Executor,
+  values: { new_member_days: number; new_member_min_seconds: number; new_member_no_links: boolean; new_member_held_posts: number },
+  now: Date,
+): Promise<void> {
+  await db.updateTable('moderation_settings').set({ ...values, updated_at: now }).where('id', '=', 1).execute();
+}
+
+export async function listWatchedWords(db: Executor) {
+  return db.selectFrom('watched_words').selectAll().orderBy('id').limit(1000).execute();
+}
+
+export async function insertWatchedWord(db: Executor, w: { pattern: string; isRegex: boolean; action: 'block' | 'hold' | 'flag' | 'replace'; replacement: string; createdBy: number }) {
+  return db
+    .insertInto('watched_words')
+    .values({ pattern: w.pattern, is_regex: w.isRegex, action: w.action, replacement: w.replacement, created_by: w.createdBy })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function deleteWatchedWord(db: Executor, id: number) {
+  return db.deleteFrom('watched_words').where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+/** When the member last published (post or comment), for the new members' minimum delay. */
+export async function lastWritingAt(db: Executor, userId: number): Promise<Date | null> {
+  const { rows } = await sql<{ at: Date | null }>`
+    select greatest(
+      (select max(created_at) from posts where author_id = ${userId}),
+      (select max(created_at) from comments where author_id = ${userId})
+    ) as at`.execute(db);
+  const at = rows[0]?.at;
+  return at ? new Date(at) : null;
+}
+
+export async function countPostsBy(db: Executor, userId: number): Promise<number> {
+  const row = await db.selectFrom('posts').select((eb) => eb.fn.countAll<number>().as('n')).where('author_id', '=', userId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}

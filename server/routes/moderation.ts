@@ -296,8 +296,21 @@ export async function moderationRoutes(app: FastifyInstance) {
 
   // ---- settings (admins) ---------------------------------------------------------------------------
 
-  async function renderSettings(request: FastifyRequest, reply: FastifyReply, failed?: { form: string; error: ValidationError }) {
-    const { settings, templates } = await moderation.settings(request.viewer);
+  async function renderSettings(request: FastifyRequest, reply: FastifyReply, failed?: { form: string; error: ValidationError }, test?: { text: string; outcome: Awaited<ReturnType<typeof moderation.testWatchedWords>> }) {
+    const { settings, templates, words } = await moderation.settings(request.viewer);
+    const t = request.t;
+    const safetyForm =
+      failed?.form === 'safety'
+        ? presentForm(request.body, failed.error, t)
+        : emptyForm({ newMemberDays: String(settings.new_member_days), newMemberMinSeconds: String(settings.new_member_min_seconds), newMemberHeldPosts: String(settings.new_member_held_posts), newMemberNoLinks: settings.new_member_no_links ? 'true' : '' });
+    const wordForm = failed?.form === 'word' ? presentForm(request.body, failed.error, t) : emptyForm({ action: 'flag' });
+    const wordData = {
+      safetyForm,
+      wordForm,
+      words: words.map((w) => ({ id: w.id, pattern: w.pattern, isRegex: w.is_regex, action: t(`moderation.words.actions.${w.action}`), replacement: w.replacement })),
+      wordActions: ['block', 'hold', 'flag', 'replace'].map((a) => ({ value: a, label: t(`moderation.words.actions.${a}`), selected: a === wordForm.values.action })),
+      test: test ? { text: test.text, matches: test.outcome.matches.map((m) => ({ ...m, actionLabel: t(`moderation.words.actions.${m.action}`) })), result: test.outcome.result, blocked: test.outcome.blocked } : null,
+    };
     const form =
       failed?.form === 'settings'
         ? presentForm(request.body, failed.error, request.t)
@@ -305,7 +318,7 @@ export async function moderationRoutes(app: FastifyInstance) {
     const templateForm = failed?.form === 'template' ? presentForm(request.body, failed.error, request.t) : emptyForm();
     return reply.page(
       'moderation/settings',
-      { form, templateForm, templates: templates.map((x) => ({ id: x.id, title: x.title, body: x.body, archived: !!x.archived_at })) },
+      { form, templateForm, templates: templates.map((x) => ({ id: x.id, title: x.title, body: x.body, archived: !!x.archived_at })), ...wordData },
       { title: request.t('moderation.settings.title'), status: failed ? 422 : 200 },
     );
   }
@@ -334,5 +347,36 @@ export async function moderationRoutes(app: FastifyInstance) {
     const result = await attempt(() => moderation.saveTemplate(request.viewer, idOf(request), request.body as { title?: string; body?: string; archived?: string }, request.meta));
     if (!result.ok) return renderSettings(request, reply, { form: 'template', error: result.error });
     return reply.redirect(withNotice('/admin/moderation', 'settingsSaved'), 303);
+  });
+
+  app.post(
+    '/admin/moderation/safety',
+    { schema: { body: formBody({ newMemberDays: text(10), newMemberMinSeconds: text(10), newMemberHeldPosts: text(10), newMemberNoLinks: text(5) }) } },
+    async (request, reply) => {
+      requireViewer(request);
+      const result = await attempt(() => moderation.saveSafety(request.viewer, request.body as Record<string, string | undefined>, request.meta));
+      if (!result.ok) return renderSettings(request, reply, { form: 'safety', error: result.error });
+      return reply.redirect(withNotice('/admin/moderation', 'settingsSaved'), 303);
+    },
+  );
+
+  app.post('/admin/moderation/words', { schema: { body: formBody({ pattern: text(300), isRegex: text(5), action: text(10), replacement: text(300) }) } }, async (request, reply) => {
+    requireViewer(request);
+    const result = await attempt(() => moderation.addWatchedWord(request.viewer, request.body as Record<string, string | undefined>, request.meta));
+    if (!result.ok) return renderSettings(request, reply, { form: 'word', error: result.error });
+    return reply.redirect(withNotice('/admin/moderation#words', 'settingsSaved'), 303);
+  });
+
+  app.post('/admin/moderation/words/:id/delete', { schema: { params: idParams, body: formBody({}) } }, async (request, reply) => {
+    requireViewer(request);
+    await moderation.deleteWatchedWord(request.viewer, idOf(request), request.meta);
+    return reply.redirect(withNotice('/admin/moderation#words', 'settingsSaved'), 303);
+  });
+
+  app.post('/admin/moderation/words/test', { schema: { body: formBody({ sample: text(5000) }) } }, async (request, reply) => {
+    requireViewer(request);
+    const sample = (request.body as { sample?: string }).sample ?? '';
+    const outcome = await moderation.testWatchedWords(request.viewer, sample);
+    return renderSettings(request, reply, undefined, { text: sample, outcome });
   });
 }

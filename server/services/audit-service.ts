@@ -40,7 +40,9 @@ export type AuditAction =
   | 'moderation.member_untrusted'
   | 'admin.moderation_settings_changed'
   | 'admin.moderation_template_created'
-  | 'admin.moderation_template_updated';
+  | 'admin.moderation_template_updated'
+  | 'admin.watched_word_added'
+  | 'admin.watched_word_removed';
 
 /** Records a security event in the caller's transaction, if any. Never pass a secret in details. */
 export async function audit(

@@ -18,6 +18,7 @@ import {
 } from '../repos/comments.ts';
 import { adjustPostCounter, listLikers, type PostRow } from '../repos/posts.ts';
 import { blockedEitherWay } from '../repos/blocks.ts';
+import { flagWriting, screenWriting } from './moderation/screening.ts';
 import { canDeleteComment, canEditComment, canInteractWithPost, canReport, isActive, isHiddenFor, type PostRelation } from '../policies/index.ts';
 import type { Comment } from '../db/schema.ts';
 import type { Viewer, WritingDeps } from './context.ts';
@@ -118,11 +119,13 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
         if (parent.author_id !== viewer.id && (await blockedEitherWay(db, viewer.id, parent.author_id))) throw new NotFoundError('comment');
         parentId = parent.parent_id ?? parent.id;
       }
-      const body = checkBody(input.body);
+      const screen = await screenWriting(db, viewer.id, checkBody(input.body), 'comment', now());
+      const body = screen.body;
       const rendered = await renderText(db, body, 'body');
       deps.posting.take(viewer.id);
       const created = await db.transaction().execute(async (trx) => {
         const comment = await insertComment(trx, { postId: post.id, parentId, authorId: viewer.id, body, bodyHtml: rendered.html });
+        await flagWriting(trx, { kind: 'comment', id: comment.id, authorId: viewer.id, authorHandle: viewer.handle, body, url: `/posts/${post.id}#comment-${comment.id}` }, screen.flags);
         await adjustPostCounter(trx, post.id, 'comment_count', 1);
         await notifyMentions(trx, post, rendered.mentionIds, viewer.id, comment.id);
         return comment;

@@ -21,6 +21,8 @@ import {
   type ReportReason,
   type SanctionKind,
   type User,
+  WATCHED_ACTIONS,
+  type WatchedAction,
 } from '../db/schema.ts';
 import {
   acknowledgeSanction,
@@ -53,6 +55,10 @@ import {
   updateCase,
   updateModerationSettings,
   updateTemplate,
+  updateSafetySettings,
+  listWatchedWords,
+  insertWatchedWord,
+  deleteWatchedWord,
   type CaseListRow,
   type QueueFilter,
 } from '../repos/moderation.ts';
@@ -65,6 +71,7 @@ import { revokeAllSessions } from './session-service.ts';
 import { cacheTags } from './content-cache.ts';
 import type { ContentAction, TargetInfo, TargetRegistry } from './moderation/targets.ts';
 import { assertValid, checkText, clean } from './validation.ts';
+import { applyWatched, matchWatched, watchedExpression } from './moderation/screening.ts';
 
 const PAGE_SIZE = 30;
 const COMMENT_MAX = 1000;
@@ -442,7 +449,73 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
 
     async settings(viewer: Viewer | null) {
       if (!canManageModerationSettings(viewer)) throw new NotFoundError('settings');
-      return { settings: await getModerationSettings(db), templates: await listTemplates(db, { withArchived: true }) };
+      return { settings: await getModerationSettings(db), templates: await listTemplates(db, { withArchived: true }), words: await listWatchedWords(db) };
+    },
+
+    async saveSafety(viewer: Viewer | null, input: Record<string, string | undefined>, meta: RequestMeta): Promise<void> {
+      if (!canManageModerationSettings(viewer)) throw new NotFoundError('settings');
+      const int = (v: string | undefined, max: number) => {
+        const n = v !== undefined && /^[0-9]{1,6}$/.test(v.trim()) ? Number(v.trim()) : NaN;
+        return Number.isInteger(n) && n >= 0 && n <= max ? n : null;
+      };
+      const days = int(input.newMemberDays, 365);
+      const seconds = int(input.newMemberMinSeconds, 86400);
+      const held = int(input.newMemberHeldPosts, 100);
+      const range = (max: number) => ({ key: 'moderation.settings.errors.range', params: { min: 0, max } });
+      assertValid({ newMemberDays: days === null ? range(365) : undefined, newMemberMinSeconds: seconds === null ? range(86400) : undefined, newMemberHeldPosts: held === null ? range(100) : undefined });
+      const values = { new_member_days: days!, new_member_min_seconds: seconds!, new_member_no_links: input.newMemberNoLinks === 'true', new_member_held_posts: held! };
+      await db.transaction().execute(async (trx) => {
+        const before = await getModerationSettings(trx);
+        await updateSafetySettings(trx, values, now());
+        await audit(trx, 'admin.moderation_settings_changed', meta, {
+          actorId: viewer.id,
+          details: {
+            before: { new_member_days: before.new_member_days, new_member_min_seconds: before.new_member_min_seconds, new_member_no_links: before.new_member_no_links, new_member_held_posts: before.new_member_held_posts },
+            after: values,
+          },
+        });
+      });
+    },
+
+    async addWatchedWord(viewer: Viewer | null, input: { pattern?: string; isRegex?: string; action?: string; replacement?: string }, meta: RequestMeta): Promise<void> {
+      if (!canManageModerationSettings(viewer)) throw new NotFoundError('settings');
+      const pattern = clean(input.pattern);
+      const isRegex = input.isRegex === 'true';
+      const action = input.action ?? '';
+      const replacement = clean(input.replacement);
+      assertValid({
+        pattern: checkText(pattern, { required: true, max: 200 }) ?? (watchedExpression({ pattern, is_regex: isRegex }) ? undefined : { key: 'moderation.words.badPattern' }),
+        action: (WATCHED_ACTIONS as readonly string[]).includes(action) ? undefined : { key: 'validation.choice' },
+        replacement: checkText(replacement, { max: 200 }),
+      });
+      await db.transaction().execute(async (trx) => {
+        const w = await insertWatchedWord(trx, { pattern, isRegex, action: action as WatchedAction, replacement, createdBy: viewer.id });
+        await audit(trx, 'admin.watched_word_added', meta, { actorId: viewer.id, details: { wordId: w.id, after: { pattern, isRegex, action, replacement } } });
+      });
+    },
+
+    async deleteWatchedWord(viewer: Viewer | null, id: number, meta: RequestMeta): Promise<void> {
+      if (!canManageModerationSettings(viewer)) throw new NotFoundError('settings');
+      await db.transaction().execute(async (trx) => {
+        const w = await deleteWatchedWord(trx, id);
+        if (!w) throw new NotFoundError('watched word');
+        await audit(trx, 'admin.watched_word_removed', meta, { actorId: viewer.id, details: { wordId: id, before: { pattern: w.pattern, isRegex: w.is_regex, action: w.action, replacement: w.replacement } } });
+      });
+    },
+
+    /** The test box: what the watched words would do to a sample text (nothing is stored). */
+    async testWatchedWords(viewer: Viewer | null, text: string | undefined) {
+      if (!canManageModerationSettings(viewer)) throw new NotFoundError('settings');
+      const words = await listWatchedWords(db);
+      const sample = (text ?? '').slice(0, 5000);
+      const matches = matchWatched(words, sample).map((m) => ({ pattern: m.word.pattern, action: m.word.action, match: m.match }));
+      let result: string;
+      try {
+        result = applyWatched(words, sample, 'post').body;
+      } catch {
+        result = '';
+      }
+      return { matches, result, blocked: matches.some((m) => m.action === 'block') };
     },
 
     async saveSettings(viewer: Viewer | null, input: Record<string, string | undefined>, meta: RequestMeta): Promise<void> {

@@ -55,6 +55,7 @@ import type { RequestMeta, UploadedFile, Viewer, WritingDeps } from './context.t
 import { blockedFrom, findViewerFacts, NO_FACTS, type ViewerFacts, type ViewerFactsQuery } from '../repos/viewer-facts.ts';
 import { cacheTags, type Loaded } from './content-cache.ts';
 import { holdIfLimited } from './moderation/hold.ts';
+import { flagWriting, screenWriting } from './moderation/screening.ts';
 import { mentionCandidates, normaliseTag, renderMarkdown } from './markdown.ts';
 import { assertValid, checkText } from './validation.ts';
 
@@ -409,7 +410,11 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
       const owner = await findUserById(db, ownerId);
       if (!owner || owner.status !== 'active') throw new NotFoundError('wall');
       if (!(await this.canWriteOn(viewer, ownerId))) throw new ValidationError({ form: { key: 'posts.errors.wallClosed' } });
-      const { body, visibility } = checkPost(input, { allowEmpty: photos.length > 0 });
+      const checked = checkPost(input, { allowEmpty: photos.length > 0 });
+      const { visibility } = checked;
+      // New-member rules and watched words may refuse, rewrite, hold or flag the post.
+      const screen = await screenWriting(db, viewer.id, checked.body, 'post', now());
+      const body = screen.body;
       if (photos.length > MAX_PHOTOS) throw new ValidationError({ photos: { key: 'posts.errors.tooManyPhotos', params: { max: MAX_PHOTOS } } });
       assertValid(Object.fromEntries(photos.map((p) => [`alt${p.field.replace(/\D/g, '')}`, checkText(p.alt.normalize('NFC').trim(), { max: ALT_MAX })])));
       const rendered = await renderText(db, body, 'body');
@@ -425,7 +430,8 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
         const created = await db.transaction().execute(async (trx) => {
           const inserted = await insertPost(trx, { authorId: viewer.id, wallOwnerId: ownerId, body, bodyHtml: rendered.html, visibility });
           // Members under a "limit" sanction publish into the review queue (moderation).
-          const held = await holdIfLimited(trx, inserted, { authorHandle: viewer.handle, now: now() });
+          const held = await holdIfLimited(trx, inserted, { authorHandle: viewer.handle, now: now(), force: screen.hold });
+          await flagWriting(trx, { kind: 'post', id: inserted.id, authorId: viewer.id, authorHandle: viewer.handle, body, url: `/posts/${inserted.id}` }, screen.flags);
           const post = held ? { ...inserted, held_at: now() } : inserted;
           await insertPhotos(trx, post.id, stored);
           await replaceMentions(trx, post.id, rendered.mentionIds);

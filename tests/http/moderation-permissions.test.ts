@@ -154,6 +154,32 @@ const ROUTES: Route[] = [
     prepare: fixed('/admin/moderation/templates/1', { title: 'Spam', body: 'Publicité.' }),
   },
   { method: 'GET', route: '/admin/audit', expected: page({ member: 404, 'reported member': 404, moderator: 404, admin: 200 }), prepare: fixed('/admin/audit?action=moderation.') },
+  {
+    method: 'POST',
+    route: '/admin/moderation/safety',
+    expected: action({ member: 404, 'reported member': 404, moderator: 404, admin: 303 }),
+    prepare: fixed('/admin/moderation/safety', { newMemberDays: '0', newMemberMinSeconds: '0', newMemberHeldPosts: '0' }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/moderation/words',
+    expected: action({ member: 404, 'reported member': 404, moderator: 404, admin: 303 }),
+    prepare: fixed('/admin/moderation/words', { pattern: 'zzqqmatrice', action: 'flag' }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/moderation/words/:id/delete',
+    expected: action({ member: 404, 'reported member': 404, moderator: 404, admin: 303 }),
+    prepare: async () => ({
+      path: `/admin/moderation/words/${(await t.db.insertInto('watched_words').values({ pattern: `zzq${++n}`, action: 'flag', created_by: null }).returning('id').executeTakeFirstOrThrow()).id}/delete`,
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/moderation/words/test',
+    expected: action({ member: 404, 'reported member': 404, moderator: 404, admin: 200 }),
+    prepare: fixed('/admin/moderation/words/test', { sample: 'essai' }),
+  },
   { method: 'GET', route: '/account/blocks', expected: page({ member: 200, 'reported member': 200, moderator: 200, admin: 200 }), prepare: fixed('/account/blocks') },
   {
     method: 'POST',

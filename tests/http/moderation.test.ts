@@ -408,3 +408,68 @@ describe('the audit log', () => {
     expect(csvLine(['=1+1', '+x', '-y', '@z', 'ok "q"', null])).toBe(`"'=1+1","'+x","'-y","'@z","ok ""q""",""\r\n`);
   });
 });
+
+describe('new-member safety and watched words', () => {
+  it('applies the first days’ rules to new, untrusted members only: delay, no links, first posts held', async () => {
+    expect((await submit(adminC, '/admin/moderation/safety', { newMemberDays: '-1', newMemberMinSeconds: '0', newMemberHeldPosts: '0' })).status).toBe(422);
+    expect((await submit(adminC, '/admin/moderation/safety', { newMemberDays: '7', newMemberMinSeconds: '600', newMemberHeldPosts: '1', newMemberNoLinks: 'true' })).status).toBe(303);
+    try {
+      const fresh = await createUser(t.db, { handle: 'md_newbie' });
+      const c = await t.loggedIn(fresh.handle);
+      const link = await c.submitMultipart('/@md_newbie/posts', { body: 'voir https://exemple.org', visibility: 'public' }, {}, { csrf: await c.token() });
+      expect(link.status).toBe(422);
+      expect(link.text).toContain('les liens ne sont pas permis');
+      const first = await c.submitMultipart('/@md_newbie/posts', { body: 'premier-n1', visibility: 'public' }, {}, { csrf: await c.token() });
+      expect(first.headers.location).toContain('notice=postHeld');
+      const tooSoon = await c.submitMultipart('/@md_newbie/posts', { body: 'second-n2', visibility: 'public' }, {}, { csrf: await c.token() });
+      expect(tooSoon.status).toBe(422);
+      expect(tooSoon.text).toContain('second-n2');
+      expect(tooSoon.text).toContain('attendez encore');
+      // A trusted member (marked by a moderator) is not a "new member".
+      await submit(modC, '/moderation/members/md_newbie/trust', { trusted: 'true' });
+      const trustedPost = await c.submitMultipart('/@md_newbie/posts', { body: 'confiance https://exemple.org', visibility: 'public' }, {}, { csrf: await c.token() });
+      expect(trustedPost.headers.location).toContain('notice=postPublished');
+      // Older members are not concerned.
+      await t.db.updateTable('users').set({ created_at: new Date(Date.now() - 30 * 86_400_000) } as never).where('id', '=', author.id).execute();
+      expect((await authorC.submitMultipart('/@md_author/posts', { body: 'ancien https://exemple.org', visibility: 'public' }, {}, { csrf: await authorC.token() })).status).toBe(303);
+    } finally {
+      await submit(adminC, '/admin/moderation/safety', { newMemberDays: '0', newMemberMinSeconds: '0', newMemberHeldPosts: '0' });
+    }
+  });
+
+  it('watched words block, hold, flag or replace, and the test box shows what a text would trigger', async () => {
+    const words: Record<string, string>[] = [
+      { pattern: 'interditmot', action: 'block' },
+      { pattern: 'retenumot', action: 'hold' },
+      { pattern: 'signalemot', action: 'flag' },
+      { pattern: 'gros\\w*', isRegex: 'true', action: 'replace', replacement: '***' },
+    ];
+    for (const w of words) {
+      expect((await submit(adminC, '/admin/moderation/words', w)).status).toBe(303);
+    }
+    const bad = await submit(adminC, '/admin/moderation/words', { pattern: '(', isRegex: 'true', action: 'flag' });
+    expect(bad.status).toBe(422);
+    expect(bad.text).toContain('pas une expression valide');
+
+    const test = await submit(adminC, '/admin/moderation/words/test', { sample: 'un grosmot et signalemot' });
+    expect(test.status).toBe(200);
+    expect(test.text).toContain('signaler à la file');
+    expect(test.text).toContain('un *** et signalemot');
+
+    const blocked = await reporterC.submitMultipart('/@md_reporter/posts', { body: 'avec interditmot dedans', visibility: 'public' }, {}, { csrf: await reporterC.token() });
+    expect(blocked.status).toBe(422);
+    expect(blocked.text).toContain('avec interditmot dedans');
+    const held = await reporterC.submitMultipart('/@md_reporter/posts', { body: 'un retenumot', visibility: 'public' }, {}, { csrf: await reporterC.token() });
+    expect(held.headers.location).toContain('notice=postHeld');
+    const flaggedPost = idFrom(await reporterC.submitMultipart('/@md_reporter/posts', { body: 'un signalemot et un grosmot', visibility: 'public' }, {}, { csrf: await reporterC.token() }), 'post');
+    const row = await t.db.selectFrom('posts').select('body').where('id', '=', flaggedPost).executeTakeFirstOrThrow();
+    expect(row.body).toBe('un signalemot et un ***');
+    expect(await caseOf('post', flaggedPost, 'flag')).toBeDefined();
+    const commentId = await newComment(reporterC, flaggedPost, 'commentaire retenumot');
+    expect(await caseOf('comment', commentId, 'flag')).toBeDefined();
+    expect((await auditActions('admin.watched_word_added')).length).toBeGreaterThanOrEqual(4);
+    for (const w of await t.db.selectFrom('watched_words').select('id').execute()) {
+      expect((await submit(adminC, `/admin/moderation/words/${w.id}/delete`)).status).toBe(303);
+    }
+  });
+});

@@ -5,9 +5,13 @@ import type { Executor } from '../../db/executor.ts';
 import type { Post } from '../../db/schema.ts';
 import { hasActiveSanction, holdPost, openCase } from '../../repos/moderation.ts';
 
-/** Holds the post (inside the caller's transaction) and opens its review case; answers whether it did. */
-export async function holdIfLimited(trx: Executor, post: Post, ctx: { authorHandle: string; now: Date }): Promise<boolean> {
-  if (!(await hasActiveSanction(trx, post.author_id, 'limit', ctx.now))) return false;
+/**
+ * Holds the post (inside the caller's transaction) and opens its review case when the author is
+ * limited or the screening asked for it (`force`: new-member rules, watched words); answers
+ * whether it did.
+ */
+export async function holdIfLimited(trx: Executor, post: Post, ctx: { authorHandle: string; now: Date; force?: boolean }): Promise<boolean> {
+  if (!ctx.force && !(await hasActiveSanction(trx, post.author_id, 'limit', ctx.now))) return false;
   await holdPost(trx, post.id, ctx.now);
   await openCase(trx, {
     targetKind: 'post',
