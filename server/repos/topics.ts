@@ -4,6 +4,8 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Executor } from '../db/executor.ts';
 import type { ForumCategory, NotificationKind, Topic, TopicReply } from '../db/schema.ts';
+import { insertNotifications } from './notifications.ts';
+import { recordLiveEvents } from './live-events.ts';
 
 export interface TopicCursor {
   at: Date;
@@ -365,17 +367,14 @@ export async function insertTopicNotifications(
   db: Executor,
   rows: { userId: number; kind: NotificationKind; actorId: number; topicId: number; replyId: number | null }[],
 ): Promise<void> {
-  if (!rows.length) return;
-  await db
-    .insertInto('notifications')
-    .values(rows.map((r) => ({ user_id: r.userId, kind: r.kind, actor_id: r.actorId, topic_id: r.topicId, reply_id: r.replyId })))
-    .execute();
+  // The one notification writer: kinds a member turned off are skipped, live channels are told.
+  await insertNotifications(db, rows);
 }
 
 /** One notification per follower of the topic, but the actor and the members in `except`. */
 export async function notifyTopicFollowers(db: Executor, topicId: number, replyId: number, actorId: number, except: number[]): Promise<void> {
   const skip = [actorId, ...except];
-  await db
+  const inserted = await db
     .insertInto('notifications')
     .columns(['user_id', 'kind', 'actor_id', 'topic_id', 'reply_id'])
     .expression(
@@ -391,9 +390,17 @@ export async function notifyTopicFollowers(db: Executor, topicId: number, replyI
         ])
         .where('f.topic_id', '=', topicId)
         .where('u.status', '=', 'active')
-        .where('f.follower_id', 'not in', skip),
+        .where('f.follower_id', 'not in', skip)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('notification_mutes as m').select('m.user_id').whereRef('m.user_id', '=', 'f.follower_id').where('m.kind', '=', 'reply_followed_topic'))),
+        ),
     )
+    .returning(['id', 'user_id'])
     .execute();
+  await recordLiveEvents(
+    db,
+    inserted.map((n) => ({ channel: `user:${n.user_id}`, kind: 'notification', subjectId: n.id })),
+  );
 }
 
 /** What a topic page needs about the viewer, in one statement. */

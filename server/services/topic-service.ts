@@ -70,6 +70,7 @@ import {
 } from '../policies/index.ts';
 import type { RequestMeta, Viewer, WritingDeps } from './context.ts';
 import { audit } from './audit-service.ts';
+import { recordLiveEvents } from '../repos/live-events.ts';
 import { normaliseTag } from './markdown.ts';
 import { cleanBody, POST_MAX, renderText } from './post-service.ts';
 import { assertValid, checkText, clean, isUniqueViolation } from './validation.ts';
@@ -129,6 +130,10 @@ export interface CategoryInput {
 }
 
 const FILTERS: readonly DiscussionFilter[] = ['latest', 'unanswered', 'followed'];
+
+/** Tells the topic's live channel (server/live/topic-channels.ts) at commit: `reply` (new, edited, liked), `reply_deleted`, `topic`. */
+const live = (trx: Executor, topicId: number, kind: 'reply' | 'reply_deleted' | 'topic', subjectId: number) =>
+  recordLiveEvents(trx, [{ channel: `topic:${topicId}`, kind, subjectId }]);
 
 export function createTopicService(deps: WritingDeps) {
   const { db } = deps;
@@ -435,6 +440,7 @@ export function createTopicService(deps: WritingDeps) {
         if (read !== null && read >= (t.last_reply_id ?? 0)) await markRead(trx, viewer.id, t.id, r.id, now());
         await addTopicTags(trx, t.id, rendered.tags, t.created_at);
         await notify(trx, t, r.id, viewer.id, rendered.mentionIds);
+        await live(trx, t.id, 'reply', r.id);
         return { id: r.id };
       });
     },
@@ -479,6 +485,7 @@ export function createTopicService(deps: WritingDeps) {
         await addTopicTags(trx, t.id, rendered.tags, t.created_at);
         const fresh = rendered.mentionIds.filter((u) => !old.mentionIds.includes(u) && u !== viewer.id);
         await insertTopicNotifications(trx, fresh.map((userId) => ({ userId, kind: 'mention_topic', actorId: viewer.id, topicId: t.id, replyId: r.id })));
+        await live(trx, t.id, 'reply', r.id);
       });
       return r;
     },
@@ -489,6 +496,7 @@ export function createTopicService(deps: WritingDeps) {
       await db.transaction().execute(async (trx) => {
         if (!(await deleteReply(trx, r.id))) return;
         await refreshTopicAfterRemoval(trx, r.topic_id);
+        await live(trx, r.topic_id, 'reply_deleted', r.id);
         if (r.author_id !== viewer.id) {
           await audit(trx, 'moderation.topic_reply_removed', meta, { actorId: viewer.id, targetUserId: r.author_id, details: { topicId: r.topic_id, replyId: r.id } });
         }
@@ -499,7 +507,10 @@ export function createTopicService(deps: WritingDeps) {
     async setLike(viewer: Viewer | null, replyId: number, like: boolean): Promise<ReplyRow> {
       const r = await reply(replyId);
       if (!canLikeTopicReply(viewer)) throw new UnauthenticatedError();
-      await db.transaction().execute((trx) => (like ? addReplyLike(trx, r.id, viewer.id) : removeReplyLike(trx, r.id, viewer.id)));
+      await db.transaction().execute(async (trx) => {
+        const changed = like ? await addReplyLike(trx, r.id, viewer.id) : await removeReplyLike(trx, r.id, viewer.id);
+        if (changed) await live(trx, r.topic_id, 'reply', r.id);
+      });
       return r;
     },
 
@@ -512,6 +523,7 @@ export function createTopicService(deps: WritingDeps) {
       await db.transaction().execute(async (trx) => {
         await updateTopic(trx, t.id, { pinned });
         await audit(trx, pinned ? 'moderation.topic_pinned' : 'moderation.topic_unpinned', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id } });
+        await live(trx, t.id, 'topic', t.id);
       });
     },
 
@@ -523,6 +535,7 @@ export function createTopicService(deps: WritingDeps) {
       await db.transaction().execute(async (trx) => {
         await updateTopic(trx, t.id, { locked_at: now(), lock_reason: reason });
         await audit(trx, 'moderation.topic_locked', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id, reason } });
+        await live(trx, t.id, 'topic', t.id);
       });
     },
 
@@ -533,6 +546,7 @@ export function createTopicService(deps: WritingDeps) {
       await db.transaction().execute(async (trx) => {
         await updateTopic(trx, t.id, { locked_at: null, lock_reason: null });
         await audit(trx, 'moderation.topic_unlocked', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id } });
+        await live(trx, t.id, 'topic', t.id);
       });
     },
 
@@ -545,6 +559,7 @@ export function createTopicService(deps: WritingDeps) {
       await db.transaction().execute(async (trx) => {
         await updateTopic(trx, t.id, { category_id: target.id });
         await audit(trx, 'moderation.topic_moved', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id, from: t.category_id, to: target.id } });
+        await live(trx, t.id, 'topic', t.id);
       });
     },
 
@@ -556,6 +571,7 @@ export function createTopicService(deps: WritingDeps) {
       await db.transaction().execute(async (trx) => {
         await updateTopic(trx, t.id, { title });
         await audit(trx, 'moderation.topic_retitled', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id, from: t.title, to: title } });
+        await live(trx, t.id, 'topic', t.id);
       });
     },
 
