@@ -24,32 +24,20 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { buildApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import type { Database } from '../server/db/schema.ts';
-import { generateToken, hashToken } from '../server/services/tokens.ts';
 import { backfillCategory, backfillMember, deliverToFollowersOf, FEED_REASONS, fanOutPost, trimFeeds, withdrawCategory, withdrawMember } from '../server/repos/feed.ts';
+import { FORUM_MANIFEST_PATH, RESULTS_DIR, ROOT, SEED_MANIFEST_PATH, benchDatabaseUrl, fileStamp, insertBenchSession, readManifest } from './lib.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
-const MANIFEST_PATH = path.join(RESULTS_DIR, 'seed-manifest.json');
-const FORUM_MANIFEST_PATH = path.join(RESULTS_DIR, 'forum-manifest.json');
 const WATCHED = ['posts', 'comments', 'post_likes', 'comment_likes', 'follows', 'post_tags', 'notifications', 'users', 'topics', 'topic_replies', 'topic_reply_likes', 'topic_reads', 'topic_tags', 'feed_items'];
 const ALSO_WATCHED = ['post_mentions', 'profiles', 'profile_tags', 'profile_answers', 'sessions', 'post_photos'];
 const INT8 = 20;
 
-const databaseUrl = process.env.DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/entraide_bench';
+const { databaseUrl } = benchDatabaseUrl();
 const repeat = Number(process.env.BENCH_EXPLAIN_REPEAT ?? '300');
-{
-  const u = new URL(databaseUrl);
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) {
-    console.error(`only a Postgres on 127.0.0.1 is accepted (got host "${u.hostname}")`);
-    process.exit(1);
-  }
-}
 
 interface Captured {
   sql: string;
@@ -125,11 +113,11 @@ interface Explained {
 }
 
 async function main() {
-  const manifest = JSON.parse(await fs.readFile(MANIFEST_PATH, 'utf8')) as {
+  const manifest = await readManifest<{
     viewer: { id: number; handle: string };
     fullWalls: { handle: string }[];
     showcasePosts: { id: number }[];
-  };
+  }>(SEED_MANIFEST_PATH, 'run npm run bench:seed first');
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: 10,
@@ -150,12 +138,7 @@ async function main() {
   const app = await buildApp({ config, database: { db, kind: 'postgres', pool, close: () => db.destroy() } });
   await app.ready();
 
-  const token = generateToken();
-  const sessionId = hashToken(token);
-  await pool.query(`insert into sessions (id, user_id, expires_at, last_seen_at, user_agent, ip) values ($1, $2, now() + interval '30 days', now(), 'entraide-explain', '127.0.0.1')`, [
-    sessionId,
-    manifest.viewer.id,
-  ]);
+  const { token, sessionId } = await insertBenchSession(pool, manifest.viewer.id, 'entraide-explain');
   const client = await pool.connect();
   try {
     const first = await app.inject({ method: 'GET', url: `/@${manifest.viewer.handle}`, headers: { cookie: `entraide_session=${token}` } });
@@ -426,8 +409,7 @@ async function main() {
     out();
 
     await fs.mkdir(RESULTS_DIR, { recursive: true });
-    const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
-    const file = path.join(RESULTS_DIR, `explain-${stamp}.md`);
+    const file = path.join(RESULTS_DIR, `explain-${fileStamp(new Date())}.md`);
     await fs.writeFile(file, `${lines.join('\n')}\n`);
     console.log(`Wrote ${path.relative(ROOT, file)}`);
   } finally {

@@ -25,39 +25,39 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { generateToken, hashToken } from '../server/services/tokens.ts';
 import {
-  HOST,
-  RESULTS_DIR,
-  ROOT,
-  SESSION_COOKIE,
+  SEED_MANIFEST_PATH,
   announceMeasuring,
   autocannonVersion,
-  baselineEnv,
-  cleanupOnExit,
+  baselineTargets,
+  benchDatabaseUrl,
+  checkMemberCount,
+  checkTarget,
+  cleanupHeld,
+  count,
   describeCommit,
-  fail,
-  fileStamp,
-  freePort,
-  gitState,
+  insertBenchSession,
   intEnv,
   loadFigures,
   loadRun,
   machineInfo,
   markdownTable,
   ms,
+  openBenchPool,
+  postgresVersion,
+  readManifest,
   runAndExit,
-  serverEnv,
-  startChild,
+  signedInHeaders,
+  startServers,
   textTable,
-  waitForOk,
+  gitState,
   warmUp,
+  writeResults,
+  type Held,
   type LoadFigures,
+  type Target,
 } from './lib.ts';
 
-const MANIFEST_PATH = path.join(RESULTS_DIR, 'seed-manifest.json');
-const CSRF_COOKIE = 'entraide_csrf';
 const FEED_SHARE = 0.1;
 const PAGE10_RATIO = 1.5;
 
@@ -67,30 +67,12 @@ const settings = {
   warmupS: intEnv('BENCH_WARMUP', 3, 0, 120),
 };
 
-const databaseUrl = process.env.DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/entraide_bench';
-{
-  let u: URL;
-  try {
-    u = new URL(databaseUrl);
-  } catch {
-    fail(`DATABASE_URL is not a URL: ${databaseUrl}`);
-  }
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) fail(`only a Postgres on 127.0.0.1 is accepted (got host "${u.hostname}")`);
-}
+const { databaseUrl } = benchDatabaseUrl();
 
 interface Manifest {
   seededAt: string;
   counts: Record<string, number>;
   viewer: { id: number; handle: string; displayName: string; following: number; feedItems?: number };
-}
-
-interface Target {
-  key: string;
-  name: string;
-  url: string;
-  headers?: Record<string, string>;
-  kind: 'baseline' | 'reference' | 'page';
-  check: (body: string) => string | undefined;
 }
 
 interface Row extends LoadFigures {
@@ -100,56 +82,26 @@ interface Row extends LoadFigures {
   bytesPerRequest: number;
 }
 
-const count = (haystack: string, needle: string) => haystack.split(needle).length - 1;
 const olderLink = (body: string) => /href="\/\?before=([^"]+)"/.exec(body)?.[1];
 
-let pool: pg.Pool | undefined;
-let sessionId: string | undefined;
-let tmpDir: string | undefined;
-
-const cleanup = cleanupOnExit('stopping the servers and removing the session…', async () => {
-  if (pool && sessionId) await pool.query('delete from sessions where id = $1', [sessionId]).catch(() => {});
-  await pool?.end().catch(() => {});
-  pool = undefined;
-  if (tmpDir) await fs.rm(tmpDir, { recursive: true, force: true });
-});
+const held: Held = {};
+const cleanup = cleanupHeld(held);
 
 async function main(): Promise<void> {
   const started = new Date();
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(await fs.readFile(MANIFEST_PATH, 'utf8')) as Manifest;
-  } catch {
-    throw new Error(`cannot read ${path.relative(ROOT, MANIFEST_PATH)}: run npm run bench:seed first`);
-  }
-  pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  pool.on('error', () => {});
-  const users = Number((await pool.query<{ n: string }>('select count(*) as n from users')).rows[0]!.n);
-  if (users !== manifest.counts.users) throw new Error(`the database has ${users} members, the manifest ${manifest.counts.users}: seed again (npm run bench:seed -- --reset)`);
+  const manifest = await readManifest<Manifest>(SEED_MANIFEST_PATH, 'run npm run bench:seed first');
+  const pool = (held.pool = openBenchPool(databaseUrl));
+  await checkMemberCount(pool, manifest.counts.users);
   const viewer = manifest.viewer;
   const items = Number((await pool.query<{ n: string }>('select count(*) as n from feed_items where member_id = $1', [viewer.id])).rows[0]!.n);
   if (items < 220) throw new Error(`the viewer's feed holds ${items} items, page 10 needs more than 200: seed again with a larger --feed-window`);
 
-  const token = generateToken();
-  sessionId = hashToken(token);
-  await pool.query(
-    `insert into sessions (id, user_id, expires_at, last_seen_at, user_agent, ip) values ($1, $2, now() + interval '30 days', now(), 'entraide-bench', $3)`,
-    [sessionId, viewer.id, HOST],
-  );
-
-  tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'entraide-bench-feed-'));
-  const [appPort, dbBasePort] = [await freePort(), await freePort()];
-  const app = startChild('entraide server', ['server/main.ts'], serverEnv(appPort, path.join(tmpDir, 'data'), databaseUrl));
-  const dbBase = startChild('select-1 baseline', ['bench/baseline-db-server.ts'], baselineEnv(dbBasePort, { DATABASE_URL: databaseUrl }));
-  const appUrl = `http://${HOST}:${appPort}`;
-  await Promise.all([waitForOk(`${appUrl}/healthz`, app), waitForOk(`http://${HOST}:${dbBasePort}/`, dbBase)]);
-  console.log(`Servers ready: entraide pid ${app.proc.pid} on ${appUrl}, select-1 baseline pid ${dbBase.proc.pid}`);
-
-  const first = await fetch(`${appUrl}/@${viewer.handle}`, { headers: { cookie: `${SESSION_COOKIE}=${token}` } });
-  await first.arrayBuffer();
-  const csrf = /entraide_csrf=([^;]+)/.exec(first.headers.get('set-cookie') ?? '')?.[1];
-  if (!csrf) throw new Error('the server set no CSRF cookie on a signed-in page');
-  const signedIn = { cookie: `${SESSION_COOKIE}=${token}; ${CSRF_COOKIE}=${csrf}` };
+  const session = await insertBenchSession(pool, viewer.id);
+  held.sessionId = session.sessionId;
+  held.tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'entraide-bench-feed-'));
+  const servers = await startServers({ tmpDir: held.tmpDir, databaseUrl });
+  const { app, appUrl } = servers;
+  const signedIn = await signedInHeaders(`${appUrl}/@${viewer.handle}`, session.token);
 
   // Page 10: follow the "older posts" link nine times.
   let page10 = '/';
@@ -172,21 +124,15 @@ async function main(): Promise<void> {
     const posts = count(body, '<article class="post"');
     return posts === 20 ? undefined : `the visitors' home shows ${posts} posts, expected 20`;
   };
-  const select1 = (b: string) => (b === 'ok 1' ? undefined : `unexpected body ${b}`);
+  const base = baselineTargets(servers);
   const targets: Target[] = [
-    { key: 'select1', name: 'select 1 (Fastify + pg)', url: `http://${HOST}:${dbBasePort}/`, kind: 'baseline', check: select1 },
-    { key: 'feed-1', name: '/ signed in (feed page 1)', url: `${appUrl}/`, headers: signedIn, kind: 'page', check: feedCheck },
-    { key: 'feed-10', name: '/?before=… signed in (feed page 10)', url: `${appUrl}${page10}`, headers: signedIn, kind: 'page', check: feedCheck },
-    { key: 'home-out', name: '/ signed out (recent public posts)', url: `${appUrl}/`, kind: 'reference', check: visitorCheck },
-    { key: 'select1-again', name: 'select 1 again (drift)', url: `http://${HOST}:${dbBasePort}/`, kind: 'reference', check: select1 },
+    base.select1,
+    { key: 'feed-1', name: '/ signed in (feed page 1)', url: `${appUrl}/`, server: app, headers: signedIn, kind: 'page', check: feedCheck },
+    { key: 'feed-10', name: '/?before=… signed in (feed page 10)', url: `${appUrl}${page10}`, server: app, headers: signedIn, kind: 'page', check: feedCheck },
+    { key: 'home-out', name: '/ signed out (recent public posts)', url: `${appUrl}/`, server: app, kind: 'reference', check: visitorCheck },
+    base.select1Again,
   ];
-  for (const t of targets) {
-    const res = await fetch(t.url, { headers: t.headers ?? {}, redirect: 'manual' });
-    const body = await res.text();
-    if (res.status !== 200) throw new Error(`${t.name}: ${t.url} answered ${res.status}:\n${body.slice(0, 500)}`);
-    const problem = t.check(body);
-    if (problem) throw new Error(`${t.name}: ${problem}`);
-  }
+  for (const t of targets) await checkTarget(t);
 
   announceMeasuring(targets.length, settings);
   const rows: Row[] = [];
@@ -198,17 +144,17 @@ async function main(): Promise<void> {
     console.log(`${r.requests.average.toFixed(0)} req/s, p99 ${ms(r.latency.p99)} ms`);
   }
 
-  const base = rows[0]!.requestsPerSec;
+  const baseRps = rows[0]!.requestsPerSec;
   const p1 = rows.find((r) => r.key === 'feed-1')!;
   const p10 = rows.find((r) => r.key === 'feed-10')!;
   const ratio = p1.requestsPerSec / Math.max(p10.requestsPerSec, 0.001);
-  const feedOk = p1.requestsPerSec / base >= FEED_SHARE && p10.requestsPerSec / base >= FEED_SHARE;
+  const feedOk = p1.requestsPerSec / baseRps >= FEED_SHARE && p10.requestsPerSec / baseRps >= FEED_SHARE;
   const depthOk = ratio <= PAGE10_RATIO;
   const headers = ['Target', 'Req/s', '% of select 1', 'p50 ms', 'p99 ms', 'Errors', 'Non-2xx', 'KiB/resp'];
   const body = rows.map((r) => [
     r.target,
     r.requestsPerSec.toFixed(0),
-    r.kind === 'baseline' ? '100 %' : `${((r.requestsPerSec / base) * 100).toFixed(1)} %`,
+    r.kind === 'baseline' ? '100 %' : `${((r.requestsPerSec / baseRps) * 100).toFixed(1)} %`,
     ms(r.latencyP50Ms),
     ms(r.latencyP99Ms),
     String(r.errors + r.timeouts),
@@ -216,11 +162,11 @@ async function main(): Promise<void> {
     (r.bytesPerRequest / 1024).toFixed(1),
   ]);
   const verdict = [
-    `Feed ≥ ${FEED_SHARE * 100} % of select 1: ${feedOk ? 'met' : 'NOT met'} (page 1 ${((p1.requestsPerSec / base) * 100).toFixed(1)} %, page 10 ${((p10.requestsPerSec / base) * 100).toFixed(1)} %)`,
+    `Feed ≥ ${FEED_SHARE * 100} % of select 1: ${feedOk ? 'met' : 'NOT met'} (page 1 ${((p1.requestsPerSec / baseRps) * 100).toFixed(1)} %, page 10 ${((p10.requestsPerSec / baseRps) * 100).toFixed(1)} %)`,
     `Page 10 within ${PAGE10_RATIO}× the cost of page 1: ${depthOk ? 'met' : 'NOT met'} (page 1 / page 10 requests per second = ${ratio.toFixed(2)})`,
   ];
   const { availableParallelism: _ap, ...machine } = machineInfo();
-  const pgVersion = (await pool.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]!.v;
+  const pgVersion = await postgresVersion(pool);
   console.log(`\n${textTable(headers, body)}\n`);
   console.log(`${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, Postgres ${pgVersion}; ${settings.connections} connections, ${settings.durationS} s per target after ${settings.warmupS} s warm-up`);
   for (const v of verdict) console.log(`  ${v}`);
@@ -255,11 +201,7 @@ async function main(): Promise<void> {
     ...verdict.map((v) => `- ${v}`),
     '',
   ].join('\n');
-  await fs.mkdir(RESULTS_DIR, { recursive: true });
-  const out = path.join(RESULTS_DIR, `feed-${fileStamp(started)}`);
-  await fs.writeFile(`${out}.md`, markdown);
-  await fs.writeFile(`${out}.json`, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nWrote ${path.relative(ROOT, out)}.md and .json`);
+  await writeResults('feed', started, markdown, report);
 }
 
 await runAndExit(main, cleanup);

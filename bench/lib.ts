@@ -1,15 +1,22 @@
-// What the benchmark scripts (bench/pages.ts, bench/wall-and-post.ts) share: settings from the
-// environment, child servers on free 127.0.0.1 ports (stopped by pid: SIGTERM, then SIGKILL after
-// 15 s), autocannon runs, tables, machine and git facts, and the cleanup on exit or SIGINT/SIGTERM.
+// What the benchmark scripts (bench/pages.ts, wall-and-post.ts, feed.ts, forum.ts, explain.ts) share:
+// settings from the environment, child servers on free 127.0.0.1 ports (stopped by pid: SIGTERM,
+// then SIGKILL after 15 s), autocannon runs, tables, machine and git facts, the cleanup on exit or
+// SIGINT/SIGTERM; and, for the runs on the seeded database, its URL (loopback only), the manifests,
+// a member signed in with a session row, the real server and the baselines, targets and their
+// checks, and the results files. The CPU split and the report of wall-and-post.ts and forum.ts are
+// in bench/measure-lib.ts.
 //
 // Each script runs alone in its process: the children started here are that script's children.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import autocannon from 'autocannon';
+import pg from 'pg';
+import { generateToken, hashToken } from '../server/services/tokens.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
@@ -306,4 +313,177 @@ export async function runAndExit(main: () => Promise<void>, cleanup: () => Promi
     await cleanup();
   }
   process.exit(exitCode);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The seeded database (bench:seed, bench:seed-forum) and a member signed in on it
+
+export const DEFAULT_BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/entraide_bench';
+export const SEED_MANIFEST_PATH = path.join(RESULTS_DIR, 'seed-manifest.json');
+export const FORUM_MANIFEST_PATH = path.join(RESULTS_DIR, 'forum-manifest.json');
+export const CSRF_COOKIE = 'entraide_csrf';
+
+/** Parses a database URL; anything but a loopback host is refused (message and exit 1). */
+export function loopbackUrl(raw: string): URL {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    fail(`DATABASE_URL is not a URL: ${raw}`);
+  }
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) fail(`only a Postgres on 127.0.0.1 is accepted (got host "${u.hostname}")`);
+  return u;
+}
+
+/** DATABASE_URL (default: the bench database) on loopback, and the database's name. */
+export function benchDatabaseUrl(): { databaseUrl: string; dbName: string } {
+  const databaseUrl = process.env.DATABASE_URL?.trim() || DEFAULT_BENCH_DATABASE_URL;
+  return { databaseUrl, dbName: decodeURIComponent(loopbackUrl(databaseUrl).pathname.slice(1)) };
+}
+
+/** A manifest written by a seed script; `missing` says what to run when there is none. */
+export async function readManifest<T>(file: string, missing: string): Promise<T> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+  } catch {
+    throw new Error(`cannot read ${path.relative(ROOT, file)}: ${missing}`);
+  }
+}
+
+/** A small pool on the seeded database (its errors are the run's, not the process's). */
+export function openBenchPool(databaseUrl: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** The seeded database has `users` members: it is the one the manifest describes. */
+export async function checkMemberCount(pool: pg.Pool, users: number | undefined): Promise<void> {
+  const n = Number((await pool.query<{ n: string }>('select count(*) as n from users')).rows[0]!.n);
+  if (n !== users) throw new Error(`the database has ${n} members, the manifest ${users}: seed again (npm run bench:seed -- --reset)`);
+}
+
+/** Signs a member in with a session row (deleted by the cleanup): the token to send and the row's id. */
+export async function insertBenchSession(pool: pg.Pool, userId: number, userAgent = 'entraide-bench'): Promise<{ token: string; sessionId: string }> {
+  const token = generateToken();
+  const sessionId = hashToken(token);
+  await pool.query(
+    `insert into sessions (id, user_id, expires_at, last_seen_at, user_agent, ip) values ($1, $2, now() + interval '30 days', now(), $3, $4)`,
+    [sessionId, userId, userAgent, HOST],
+  );
+  return { token, sessionId };
+}
+
+/** The cookies a signed-in browser sends: the session and the CSRF cookie its first page (`firstUrl`) set. */
+export async function signedInHeaders(firstUrl: string, token: string): Promise<Record<string, string>> {
+  const first = await fetch(firstUrl, { headers: { cookie: `${SESSION_COOKIE}=${token}` } });
+  await first.arrayBuffer();
+  const csrf = /entraide_csrf=([^;]+)/.exec(first.headers.get('set-cookie') ?? '')?.[1];
+  if (!csrf) throw new Error('the server set no CSRF cookie on a signed-in page');
+  return { cookie: `${SESSION_COOKIE}=${token}; ${CSRF_COOKIE}=${csrf}` };
+}
+
+/** What a run on the seeded database holds, released by its cleanup. */
+export interface Held {
+  pool?: pg.Pool;
+  sessionId?: string;
+  tmpDir?: string;
+  /** keep tmpDir (it holds the CPU profile) */
+  keepTmpDir?: boolean;
+}
+
+/** The cleanup of a run on the seeded database: children stopped, session row deleted, pool closed, tmpDir removed. */
+export function cleanupHeld(held: Held): () => Promise<void> {
+  return cleanupOnExit('stopping the servers and removing the session…', async () => {
+    if (held.pool && held.sessionId) await held.pool.query('delete from sessions where id = $1', [held.sessionId]).catch(() => {});
+    await held.pool?.end().catch(() => {});
+    held.pool = undefined;
+    if (held.tmpDir && !held.keepTmpDir) await fs.rm(held.tmpDir, { recursive: true, force: true });
+  });
+}
+
+export async function postgresVersion(pool: pg.Pool): Promise<string> {
+  return (await pool.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]!.v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The servers and targets of a run on the seeded database
+
+export interface Servers {
+  app: Child;
+  dbBase: Child;
+  bare?: Child;
+  appUrl: string;
+  select1Url: string;
+  bareUrl?: string;
+  /** where the server writes its CPU profile (with `profile`) */
+  profileDir: string;
+}
+
+/**
+ * Starts the real server (under --cpu-prof with `profile`), the select-1 baseline and, with `bare`,
+ * the bare Fastify baseline on free ports; waits until each answers.
+ */
+export async function startServers(o: { tmpDir: string; databaseUrl: string; profile?: boolean; bare?: boolean }): Promise<Servers> {
+  const [appPort, dbBasePort] = [await freePort(), await freePort()];
+  const barePort = o.bare ? await freePort() : undefined;
+  const profileDir = path.join(o.tmpDir, 'profile');
+  const appArgs = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, 'server/main.ts'] : ['server/main.ts'];
+  const app = startChild('entraide server', appArgs, serverEnv(appPort, path.join(o.tmpDir, 'data'), o.databaseUrl));
+  const dbBase = startChild('select-1 baseline', ['bench/baseline-db-server.ts'], baselineEnv(dbBasePort, { DATABASE_URL: o.databaseUrl }));
+  const bare = barePort === undefined ? undefined : startChild('bare baseline', ['bench/baseline-server.ts'], baselineEnv(barePort));
+  const s: Servers = {
+    app,
+    dbBase,
+    bare,
+    appUrl: `http://${HOST}:${appPort}`,
+    select1Url: `http://${HOST}:${dbBasePort}/`,
+    bareUrl: barePort === undefined ? undefined : `http://${HOST}:${barePort}/`,
+    profileDir,
+  };
+  await Promise.all([waitForOk(`${s.appUrl}/healthz`, app), waitForOk(s.select1Url, dbBase), ...(bare ? [waitForOk(s.bareUrl!, bare)] : [])]);
+  console.log(
+    `Servers ready: entraide pid ${app.proc.pid} on ${s.appUrl}${o.profile ? ' (--cpu-prof)' : ''}, select-1 baseline pid ${dbBase.proc.pid}${bare ? `, bare baseline pid ${bare.proc.pid}` : ''}`,
+  );
+  return s;
+}
+
+export interface Target extends Load {
+  key: string;
+  name: string;
+  /** the process that serves it, for the CPU split */
+  server: Child;
+  kind: 'baseline' | 'reference' | 'page';
+  /** what is wrong with the page, if anything */
+  check: (body: string) => string | undefined;
+}
+
+/** The select-1 baseline (first), the bare Fastify reference (when started) and select 1 again (last, for drift). */
+export function baselineTargets(s: Servers): { select1: Target; bare?: Target; select1Again: Target } {
+  const check = (b: string) => (b === 'ok 1' ? undefined : `unexpected body ${b}`);
+  return {
+    select1: { key: 'select1', name: 'select 1 (Fastify + pg)', url: s.select1Url, server: s.dbBase, kind: 'baseline', check },
+    bare: s.bare && { key: 'bare', name: 'bare Fastify (no db)', url: s.bareUrl!, server: s.bare, kind: 'reference', check: () => undefined },
+    select1Again: { key: 'select1-again', name: 'select 1 again (drift)', url: s.select1Url, server: s.dbBase, kind: 'reference', check },
+  };
+}
+
+export const count = (haystack: string, needle: string) => haystack.split(needle).length - 1;
+
+/** One request, checked: 200 and the target's own check. */
+export async function checkTarget(target: Target): Promise<void> {
+  const res = await fetch(target.url, { headers: target.headers ?? {}, redirect: 'manual', signal: AbortSignal.timeout(15_000) });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`${target.name}: ${target.url} answered ${res.status}, expected 200:\n${body.slice(0, 500)}`);
+  const problem = target.check(body);
+  if (problem) throw new Error(`${target.name}: ${problem}`);
+}
+
+/** The results files: bench/results/<prefix>-<date>.md and .json. */
+export async function writeResults(prefix: string, started: Date, markdown: string, report: unknown): Promise<void> {
+  await fs.mkdir(RESULTS_DIR, { recursive: true });
+  const base = path.join(RESULTS_DIR, `${prefix}-${fileStamp(started)}`);
+  await fs.writeFile(`${base}.md`, markdown);
+  await fs.writeFile(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nWrote ${path.relative(ROOT, base)}.md and .json`);
 }
