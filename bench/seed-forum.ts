@@ -30,78 +30,44 @@
 //   --reply-likes=N      likes on replies                          (default 300000)
 //   --seed=N             random seed                               (default 7)
 import fs from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openPostgres } from '../server/db/connection.ts';
 import { migrateToLatest } from '../server/db/migrator.ts';
-import { renderMarkdown } from '../server/services/markdown.ts';
+import { FORUM_MANIFEST_PATH, SEED_MANIFEST_PATH } from './lib.ts';
+import {
+  Progress,
+  dropSecondaryIndexes,
+  fmt,
+  insertPool,
+  int,
+  makePool,
+  parseOptions,
+  relative,
+  runChecks,
+  secs,
+  seedDatabaseUrl,
+  seededRandom,
+  startLoadSession,
+  writeManifest,
+  type Draft,
+  type Mentionable,
+} from './seed-lib.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
-const MANIFEST_PATH = path.join(RESULTS_DIR, 'forum-manifest.json');
-const SEED_MANIFEST_PATH = path.join(RESULTS_DIR, 'seed-manifest.json');
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
-}
-
-const argv = process.argv.slice(2);
-if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/entraide_bench node bench/seed-forum.ts [--reset] [--categories=N] [--topics=N] [--replies=N] [--reply-likes=N] [--seed=N]');
-  process.exit(0);
-}
-const known = new Set(['--reset', '--categories', '--topics', '--replies', '--reply-likes', '--seed']);
-for (const a of argv) if (!known.has(a.split('=')[0]!)) fail(`Unknown option ${a} (see --help)`);
-function intArg(name: string, fallback: number, min: number, max: number): number {
-  const a = argv.find((x) => x.startsWith(`--${name}=`));
-  if (!a) return fallback;
-  const raw = a.slice(name.length + 3);
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) fail(`--${name} must be a whole number between ${min} and ${max} (got "${raw}")`);
-  return Number(raw);
-}
+const args = parseOptions(
+  'Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/entraide_bench node bench/seed-forum.ts [--reset] [--categories=N] [--topics=N] [--replies=N] [--reply-likes=N] [--seed=N]',
+  ['--reset', '--categories', '--topics', '--replies', '--reply-likes', '--seed'],
+);
 const opts = {
-  reset: argv.includes('--reset'),
-  categories: intArg('categories', 8, 2, 12),
-  topics: intArg('topics', 50_000, 100, 5_000_000),
-  replies: intArg('replies', 1_000_000, 1_000, 100_000_000),
-  replyLikes: intArg('reply-likes', 300_000, 0, 100_000_000),
-  seed: intArg('seed', 7, 0, 2 ** 31),
+  reset: args.flag('reset'),
+  categories: args.int('categories', 8, 2, 12),
+  topics: args.int('topics', 50_000, 100, 5_000_000),
+  replies: args.int('replies', 1_000_000, 1_000, 100_000_000),
+  replyLikes: args.int('reply-likes', 300_000, 0, 100_000_000),
+  seed: args.int('seed', 7, 0, 2 ** 31),
 };
 
-const databaseUrl = process.env.DATABASE_URL?.trim();
-if (!databaseUrl) fail('DATABASE_URL is required, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/entraide_bench npm run bench:seed-forum');
-let dbUrl: URL;
-try {
-  dbUrl = new URL(databaseUrl);
-} catch {
-  fail(`DATABASE_URL is not a URL: ${databaseUrl}`);
-}
-if (!/^postgres(ql)?:$/.test(dbUrl.protocol)) fail('DATABASE_URL must start with postgres:// or postgresql://');
-if (!['127.0.0.1', 'localhost', '[::1]'].includes(dbUrl.hostname)) fail(`only a Postgres on 127.0.0.1 is accepted (got host "${dbUrl.hostname}")`);
-const safeUrl = (() => {
-  const u = new URL(dbUrl.href);
-  if (u.password) u.password = '***';
-  return u.href;
-})();
-
-// ---- deterministic randomness (Postgres gets setseed) ------------------------------------------
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = mulberry32(opts.seed);
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-const pickSkewed = <T>(xs: readonly T[], exponent = 2): T => xs[Math.floor(Math.pow(rand(), exponent) * xs.length)]!;
-const between = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+const { url: dbUrl, safeUrl } = seedDatabaseUrl('bench:seed-forum');
+const { rand, pick, pickSkewed, between } = seededRandom(opts.seed);
 
 // ---- French material -------------------------------------------------------------------------
 
@@ -142,30 +108,12 @@ const LISTS = ['Ce qu’il faut apporter :\n\n- des gants\n- un sécateur\n- de 
 const HASHTAGS = ['entraide', 'quartier', 'jardinage', 'bricolage', 'solidarité', 'covoiturage', 'réparation', 'cuisine', 'bénévolat', 'vélo', 'compost', 'troc', 'aînés'];
 const LOCK_REASONS = ['Sujet résolu, merci à tous.', 'Doublon d’un autre sujet.', 'Échanges devenus hors sujet.', 'Événement passé.'];
 
-interface Body {
-  body: string;
-  html: string;
-  tags: string[];
-  mentionIds: number[];
-}
-interface Member {
-  id: number;
-  handle: string;
-}
-
-function render(text: string, mentioned: Member[]): Body {
-  const r = renderMarkdown(text, new Map(mentioned.map((m) => [m.handle.toLowerCase(), m.handle])));
-  if (r.refusedLinks.length) throw new Error(`refused link in generated text: ${r.refusedLinks[0]}`);
-  const byLower = new Map(mentioned.map((m) => [m.handle.toLowerCase(), m.id]));
-  return { body: text, html: r.html, tags: r.tags, mentionIds: [...new Set(r.mentions.map((h) => byLower.get(h)!).filter(Boolean))] };
-}
-
-function text(members: Member[], opening: boolean): { text: string; mentioned: Member[] } {
+function text(members: Mentionable[], opening: boolean): Draft {
   const sentences = (n: number) => Array.from({ length: n }, () => pick(SENTENCES)).join(' ');
   const parts = opening ? [`Bonjour à tous, ${sentences(between(1, 3))}`, sentences(between(1, 4))] : [sentences(between(1, 3))];
   if (opening && rand() < 0.3) parts.splice(1, 0, pick(LISTS));
   if (!opening && rand() < 0.1) parts.unshift(`> ${pick(SENTENCES)}`); // a quote
-  const mentioned: Member[] = [];
+  const mentioned: Mentionable[] = [];
   if (rand() < (opening ? 0.15 : 0.08)) {
     const m = pickSkewed(members, 2);
     mentioned.push(m);
@@ -175,57 +123,7 @@ function text(members: Member[], opening: boolean): { text: string; mentioned: M
   return { text: parts.join('\n\n'), mentioned };
 }
 
-function pool(count: number, make: () => { text: string; mentioned: Member[] }): Body[] {
-  const seen = new Set<string>();
-  const out: Body[] = [];
-  for (let attempts = 0; out.length < count && attempts < count * 20; attempts++) {
-    const t = make();
-    if (seen.has(t.text)) continue;
-    seen.add(t.text);
-    out.push(render(t.text, t.mentioned));
-  }
-  return out;
-}
-
-// ---- progress ----------------------------------------------------------------------------------
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const started = performance.now();
-const steps: { step: string; rows: number; ms: number }[] = [];
-let plannedRows = 0;
-let doneRows = 0;
-const overall = () => {
-  const elapsed = performance.now() - started;
-  const rate = doneRows / Math.max(elapsed / 1000, 0.001);
-  return `overall ${fmt(doneRows)}/${fmt(plannedRows)} rows, ${secs(elapsed)} elapsed, ETA ~${secs((Math.max(plannedRows - doneRows, 0) / Math.max(rate, 1)) * 1000)}`;
-};
-async function chunked(step: string, total: number, chunk: number, fn: (from: number, to: number) => Promise<number>, unit = 'rows'): Promise<number> {
-  const t0 = performance.now();
-  let done = 0;
-  for (let from = 1; from <= total; from += chunk) {
-    const to = Math.min(from + chunk - 1, total);
-    const added = await fn(from, to);
-    done += added;
-    doneRows += added;
-    const rate = done / Math.max((performance.now() - t0) / 1000, 0.001);
-    console.log(`  ${step.padEnd(14)} ${fmt(to).padStart(10)}/${fmt(total)} ${unit} (${((to / total) * 100).toFixed(0).padStart(3)} %)  ${fmt(rate).padStart(8)} rows/s  · ${overall()}`);
-  }
-  steps.push({ step, rows: done, ms: performance.now() - t0 });
-  return done;
-}
-async function single(step: string, fn: () => Promise<number>): Promise<number> {
-  const t0 = performance.now();
-  const rows = await fn();
-  doneRows += rows;
-  steps.push({ step, rows, ms: performance.now() - t0 });
-  console.log(`  ${step.padEnd(14)} ${fmt(rows).padStart(10)} rows in ${secs(performance.now() - t0)}  · ${overall()}`);
-  return rows;
-}
-const int = (n: number) => {
-  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
-  return String(n);
-};
+const progress = new Progress();
 
 const FORUM_TABLES = ['topics', 'topic_replies', 'topic_reply_likes', 'topic_reads', 'topic_tags'];
 
@@ -262,234 +160,190 @@ async function main(): Promise<void> {
       console.log(`--reset: forum rows deleted in ${secs(performance.now() - t0)}`);
     }
 
-    await client.query(`set synchronous_commit = off`);
-    await client.query(`set work_mem = '256MB'`);
-    await client.query(`set maintenance_work_mem = '512MB'`);
-    await client.query(`select setseed(${(opts.seed % 1000) / 1000})`);
-    let triggersOff = false;
-    try {
-      await client.query(`set session_replication_role = replica`);
-      triggersOff = true;
-    } catch {
-      console.log('  (this role may not set session_replication_role: foreign keys stay checked during the load, which is slower)');
-    }
+    const triggersOff = await startLoadSession(client, opts.seed);
 
     const T = opts.topics;
     const R = opts.replies;
-    plannedRows = opts.categories + T * 3 + R + opts.replyLikes + Math.round(R * 0.5);
+    progress.plannedRows = opts.categories + T * 3 + R + opts.replyLikes + Math.round(R * 0.5);
 
     // Members in a dense numbering (idx 1..N) so SQL can pick them by a random number.
     await client.query(`create temporary table tmp_members as select row_number() over (order by id)::int as idx, id, handle, role from users where status = 'active'`);
     await client.query('create unique index on tmp_members (idx)');
     await client.query('analyze tmp_members');
-    const members = (await client.query<Member>('select id::int as id, handle from tmp_members order by idx limit 2000')).rows;
+    const members = (await client.query<Mentionable>('select id::int as id, handle from tmp_members order by idx limit 2000')).rows;
     const staff = (await client.query<{ id: number }>(`select id::int as id from tmp_members where role in ('moderator', 'admin') order by id limit 20`)).rows.map((r) => r.id);
     if (!staff.length) staff.push(members[0]!.id);
 
     // ---- pools ------------------------------------------------------------------------------
     let t0 = performance.now();
-    const openings = pool(3000, () => text(members, true));
-    const replies = pool(6000, () => text(members, false));
+    const openings = makePool(3000, () => text(members, true));
+    const replies = makePool(6000, () => text(members, false));
     const titles = [...new Set(Array.from({ length: 4000 }, () => `${pick(TITLE_STARTS)} ${pick(TITLE_ENDS)}${rand() < 0.5 ? ` (${pick(['rue des Lilas', 'quartier nord', 'résidence du Parc', 'centre-ville', 'près de l’école'])})` : ''}`))];
     console.log(`Pools rendered by server/services/markdown.ts in ${secs(performance.now() - t0)}: ${openings.length} opening posts, ${replies.length} replies, ${titles.length} titles`);
-    for (const [table, list] of [
-      ['tmp_openings', openings],
-      ['tmp_replies', replies],
-    ] as const) {
-      await client.query(`create temporary table ${table} (idx int primary key, body text not null, body_html text not null, tags text[] not null, mention_ids bigint[] not null)`);
-      for (let s = 0; s < list.length; s += 2000) {
-        const part = list.slice(s, s + 2000);
-        await client.query(
-          `insert into ${table} select i, b, h, coalesce(array(select jsonb_array_elements_text(t)), '{}'), coalesce(array(select jsonb_array_elements_text(m)::bigint), '{}')
-             from unnest($1::int[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[]) as x(i, b, h, t, m)`,
-          [part.map((_, i) => s + i), part.map((p) => p.body), part.map((p) => p.html), part.map((p) => JSON.stringify(p.tags)), part.map((p) => JSON.stringify(p.mentionIds))],
-        );
-      }
-    }
+    await insertPool(client, 'tmp_openings', openings);
+    await insertPool(client, 'tmp_replies', replies);
     await client.query(`create temporary table tmp_titles as select (ordinality - 1)::int as idx, title from unnest($1::text[]) with ordinality as title`, [titles]);
 
     // ---- drop the forum tables' secondary indexes during the load ------------------------------
-    const { rows: indexes } = await client.query<{ name: string; def: string }>(
-      `select i.relname as name, pg_get_indexdef(i.oid) as def
-         from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class t on t.oid = x.indrelid join pg_namespace n on n.oid = t.relnamespace
-        where n.nspname = current_schema() and t.relname = any($1) and not x.indisprimary
-          and not exists (select 1 from pg_constraint c where c.conindid = x.indexrelid)`,
-      [FORUM_TABLES],
-    );
-    for (const ix of indexes) await client.query(`drop index "${ix.name}"`);
+    const { rebuild } = await dropSecondaryIndexes(client, FORUM_TABLES);
     // Whatever happens next, the indexes come back (a failed run must not leave the schema without them).
-    let rebuilt = false;
     let total = 0;
-    const rebuild = async () => {
-      if (rebuilt) return;
-      rebuilt = true;
-      console.log(`Rebuilding ${indexes.length} indexes…`);
-      for (const ix of indexes) {
-        const t1 = performance.now();
-        await client.query(ix.def);
-        console.log(`  ${ix.name.padEnd(34)} ${secs(performance.now() - t1)}`);
-      }
-    };
     try {
-
-    // ---- categories -------------------------------------------------------------------------
-    console.log('Categories, topics (over the last 400 days) and replies…');
-    const cats = CATEGORIES.slice(0, opts.categories);
-    await single('categories', () =>
-      q(
-        `insert into forum_categories (name, description, colour, position, restricted)
-         select n, d, c, p, r from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bool[]) as x(n, d, c, p, r)`,
-        [cats.map((c) => c.name), cats.map((c) => c.description), cats.map((c) => c.colour), cats.map((_, i) => i), cats.map((c) => c.restricted)],
-      ),
-    );
-    const catIds = (await client.query<{ id: number; restricted: boolean }>('select id::int as id, restricted from forum_categories order by position')).rows;
-    const restrictedId = catIds.find((c) => c.restricted)?.id ?? 0;
-    const openCats = catIds.filter((c) => !c.restricted).map((c) => c.id);
-
-    // ---- topics: ids follow creation time; 1 % are announcements by staff -----------------------
-    const firstTopicId = Number((await one<{ n: string }>('select coalesce(max(id), 0) + 1 as n from topics')).n);
-    const startEpoch = Math.floor(Date.now() / 1000) - 400 * 86_400;
-    const stepSec = (400 * 86_400) / T;
-    await chunked('topics', T, 20_000, (from, to) =>
-      q(
-        `insert into topics (id, category_id, author_id, title, body, body_html, created_at, last_activity_at, last_poster_id)
-         select ${int(firstTopicId - 1)} + g, x.cat, m.id, t.title, o.body, o.body_html, x.at, x.at, m.id
-           from (
-             select g, to_timestamp(${int(startEpoch)} + (g - 1) * ${stepSec} + random() * ${stepSec}) as at,
-                    case when random() < 0.01 and ${int(restrictedId)} > 0 then ${int(restrictedId)} else ($3::bigint[])[1 + floor(power(random(), 1.5) * ${int(openCats.length)})::int] end as cat,
-                    floor(random() * ${int(openings.length)})::int as oi, floor(random() * ${int(titles.length)})::int as ti,
-                    1 + floor(${int(N)} * power(random(), 2))::int as ai
-               from generate_series($1::bigint, $2::bigint) as g
-           ) x
-           join tmp_members m on m.idx = x.ai
-           join tmp_openings o on o.idx = x.oi
-           join tmp_titles t on t.idx = x.ti`,
-        [from, to, openCats],
-      ),
-    );
-    await q(`update topics set author_id = ($1::bigint[])[1 + (id % ${int(staff.length)})::int], last_poster_id = ($1::bigint[])[1 + (id % ${int(staff.length)})::int] where category_id = $2`, [staff, restrictedId]);
-    await q(`select setval(pg_get_serial_sequence('topics', 'id'), (select max(id) from topics))`);
-
-    // ---- replies: how many each topic gets (long tail, mean R/T), then in creation order ------
-    await client.query(
-      `create temporary table tmp_plan as
-         select t.id as topic_id, t.created_at, row_number() over (order by t.id)::int as idx,
-                floor(-ln(1 - random() * 0.999999) * ${(R / T).toFixed(4)} * case when random() < 0.05 then 4 else 0.85 end)::int as n
-           from topics t`,
-    );
-    const planned = Number((await one<{ s: string }>('select sum(n) as s from tmp_plan')).s);
-    await q(`update tmp_plan set n = round(n * ${R}::numeric / ${Math.max(planned, 1)})::int`);
-    // Top up (or trim) the last few topics so the total is exactly R.
-    const diff = R - Number((await one<{ s: string }>('select sum(n) as s from tmp_plan')).s);
-    if (diff !== 0) await q(`update tmp_plan set n = greatest(n + ${diff > 0 ? 1 : -1}, 0) where idx in (select idx from tmp_plan where n > 0 or ${diff > 0} order by idx desc limit ${Math.abs(diff)})`);
-    // A benchmark topic that surely has 60 replies.
-    await q(`update tmp_plan set n = 60 where idx = (select idx from tmp_plan order by idx desc offset 200 limit 1)`);
-    await client.query('create index on tmp_plan (idx)');
-    total = Number((await one<{ s: string }>('select sum(n) as s from tmp_plan')).s);
-    await chunked(
-      'replies',
-      T,
-      Math.max(500, Math.floor(T / 40)),
-      (from, to) =>
+      // ---- categories -------------------------------------------------------------------------
+      console.log('Categories, topics (over the last 400 days) and replies…');
+      const cats = CATEGORIES.slice(0, opts.categories);
+      await progress.single('categories', () =>
         q(
-          `insert into topic_replies (topic_id, author_id, body, body_html, created_at)
-           select x.topic_id, m.id, r.body, r.body_html, x.at
+          `insert into forum_categories (name, description, colour, position, restricted)
+           select n, d, c, p, r from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bool[]) as x(n, d, c, p, r)`,
+          [cats.map((c) => c.name), cats.map((c) => c.description), cats.map((c) => c.colour), cats.map((_, i) => i), cats.map((c) => c.restricted)],
+        ),
+      );
+      const catIds = (await client.query<{ id: number; restricted: boolean }>('select id::int as id, restricted from forum_categories order by position')).rows;
+      const restrictedId = catIds.find((c) => c.restricted)?.id ?? 0;
+      const openCats = catIds.filter((c) => !c.restricted).map((c) => c.id);
+
+      // ---- topics: ids follow creation time; 1 % are announcements by staff -----------------------
+      const firstTopicId = Number((await one<{ n: string }>('select coalesce(max(id), 0) + 1 as n from topics')).n);
+      const startEpoch = Math.floor(Date.now() / 1000) - 400 * 86_400;
+      const stepSec = (400 * 86_400) / T;
+      await progress.chunked('topics', T, 20_000, (from, to) =>
+        q(
+          `insert into topics (id, category_id, author_id, title, body, body_html, created_at, last_activity_at, last_poster_id)
+           select ${int(firstTopicId - 1)} + g, x.cat, m.id, t.title, o.body, o.body_html, x.at, x.at, m.id
              from (
-               select p.topic_id, k, 1 + floor(${int(N)} * power(random(), 1.5))::int as ai,
-                      floor(random() * ${int(replies.length)})::int as ri,
-                      p.created_at + (k - 1 + random() * 0.9) * least(interval '6 hours', (now() - p.created_at) / (p.n + 1)) as at
-                 from tmp_plan p cross join lateral generate_series(1, p.n) as k
-                where p.idx between $1 and $2
+               select g, to_timestamp(${int(startEpoch)} + (g - 1) * ${stepSec} + random() * ${stepSec}) as at,
+                      case when random() < 0.01 and ${int(restrictedId)} > 0 then ${int(restrictedId)} else ($3::bigint[])[1 + floor(power(random(), 1.5) * ${int(openCats.length)})::int] end as cat,
+                      floor(random() * ${int(openings.length)})::int as oi, floor(random() * ${int(titles.length)})::int as ti,
+                      1 + floor(${int(N)} * power(random(), 2))::int as ai
+                 from generate_series($1::bigint, $2::bigint) as g
              ) x
              join tmp_members m on m.idx = x.ai
-             join tmp_replies r on r.idx = x.ri
-            order by x.topic_id, x.k`,
-          [from, to],
-        ),
-      'topics',
-    );
-
-    // ---- likes on replies (duplicates skipped) ------------------------------------------------
-    const maxReply = Number((await one<{ m: string }>('select coalesce(max(id), 0) as m from topic_replies')).m);
-    const minReply = Number((await one<{ m: string }>('select coalesce(min(id), 0) as m from topic_replies')).m);
-    if (opts.replyLikes > 0 && maxReply > 0) {
-      await chunked('reply likes', opts.replyLikes, 100_000, (from, to) =>
-        q(
-          `insert into topic_reply_likes (reply_id, user_id, created_at)
-           select r.id, m.id, r.created_at + x.d * interval '2 days'
-             from (select ${int(minReply)} + floor(power(random(), 0.5) * ${int(maxReply - minReply + 1)})::bigint as rid, 1 + floor(random() * ${int(N)})::int as ui, random() as d
-                     from generate_series($1::bigint, $2::bigint) g) x
-             join topic_replies r on r.id = x.rid
-             join tmp_members m on m.idx = x.ui
-           on conflict do nothing`,
-          [from, to],
+             join tmp_openings o on o.idx = x.oi
+             join tmp_titles t on t.idx = x.ti`,
+          [from, to, openCats],
         ),
       );
-    }
+      await q(`update topics set author_id = ($1::bigint[])[1 + (id % ${int(staff.length)})::int], last_poster_id = ($1::bigint[])[1 + (id % ${int(staff.length)})::int] where category_id = $2`, [staff, restrictedId]);
+      await q(`select setval(pg_get_serial_sequence('topics', 'id'), (select max(id) from topics))`);
 
-    console.log('Counters, tags, follows, read positions, notifications…');
-    await single('like counts', () => q(`update topic_replies r set like_count = l.n from (select reply_id, count(*) as n from topic_reply_likes group by reply_id) l where l.reply_id = r.id`));
-    await single('topic counters', () =>
-      q(`update topics t set reply_count = a.n, last_reply_id = a.last_id, last_poster_id = l.author_id, last_activity_at = l.created_at
-           from (select topic_id, count(*) as n, max(id) as last_id from topic_replies group by topic_id) a
-           join topic_replies l on l.id = a.last_id
-          where t.id = a.topic_id`),
-    );
-    await single('pinned, locked', async () => {
-      const pinned = await q(`update topics set pinned = true where id in (select distinct on (category_id) id from topics order by category_id, last_activity_at desc offset 0) or id in (select id from topics where category_id = $1 order by id desc limit 3)`, [restrictedId]);
-      const locked = await q(`update topics set locked_at = last_activity_at + interval '1 day', lock_reason = ($1::text[])[1 + (id % 4)::int] where id % 97 = 0 and last_activity_at < now() - interval '2 days'`, [LOCK_REASONS]);
-      return pinned + locked;
-    });
-    await single('topic_tags', () =>
-      q(`insert into topic_tags (topic_id, tag, created_at)
-         select distinct s.topic_id, s.tag, t.created_at from (
-           select t.id as topic_id, unnest(o.tags) as tag from topics t join tmp_openings o on o.body = t.body
-           union all
-           select r.topic_id, unnest(b.tags) from topic_replies r join tmp_replies b on b.body = r.body where cardinality(b.tags) > 0
-         ) s join topics t on t.id = s.topic_id`),
-    );
-    await single('topic follows', async () => {
-      const authors = await q(`insert into follows (follower_id, topic_id, created_at) select author_id, id, created_at from topics on conflict do nothing`);
-      const cats2 = await q(
-        `insert into follows (follower_id, category_id, created_at)
-         select m.id, c.id, now() - random() * interval '300 days' from tmp_members m cross join forum_categories c where random() < 0.15 on conflict do nothing`,
+      // ---- replies: how many each topic gets (long tail, mean R/T), then in creation order ------
+      await client.query(
+        `create temporary table tmp_plan as
+           select t.id as topic_id, t.created_at, row_number() over (order by t.id)::int as idx,
+                  floor(-ln(1 - random() * 0.999999) * ${(R / T).toFixed(4)} * case when random() < 0.05 then 4 else 0.85 end)::int as n
+             from topics t`,
       );
-      return authors + cats2;
-    });
-    await single('topic_reads', () =>
-      q(`insert into topic_reads (user_id, topic_id, last_read_reply_id, updated_at)
-         select m.id, t.id,
-                -- A topic's replies have consecutive ids (inserted together, in order): k back from the last is one of them.
-                case when t.reply_count = 0 then 0 when t.r < 0.7 then t.last_reply_id else t.last_reply_id - floor(t.r * least(t.reply_count, 10))::bigint end,
-                t.last_activity_at
-           from (select id, last_reply_id, reply_count, last_activity_at, random() as r, 1 + floor(${int(N)} * random())::int as ui from topics order by random() limit ${int(Math.min(T, 20_000))}) t
-           join tmp_members m on m.idx = t.ui
-         on conflict do nothing`),
-    );
-    await single('notifications', async () => {
-      const mentions = await q(
-        `insert into notifications (user_id, kind, actor_id, topic_id, reply_id, created_at, read_at)
-         select m.uid, 'mention_topic', r.author_id, r.topic_id, r.id, r.created_at, case when random() < 0.8 then r.created_at + interval '1 hour' end
-           from topic_replies r join tmp_replies b on b.body = r.body cross join unnest(b.mention_ids) as m(uid)
-          where cardinality(b.mention_ids) > 0 and m.uid <> r.author_id`,
+      const planned = Number((await one<{ s: string }>('select sum(n) as s from tmp_plan')).s);
+      await q(`update tmp_plan set n = round(n * ${R}::numeric / ${Math.max(planned, 1)})::int`);
+      // Top up (or trim) the last few topics so the total is exactly R.
+      const diff = R - Number((await one<{ s: string }>('select sum(n) as s from tmp_plan')).s);
+      if (diff !== 0) await q(`update tmp_plan set n = greatest(n + ${diff > 0 ? 1 : -1}, 0) where idx in (select idx from tmp_plan where n > 0 or ${diff > 0} order by idx desc limit ${Math.abs(diff)})`);
+      // A benchmark topic that surely has 60 replies.
+      await q(`update tmp_plan set n = 60 where idx = (select idx from tmp_plan order by idx desc offset 200 limit 1)`);
+      await client.query('create index on tmp_plan (idx)');
+      total = Number((await one<{ s: string }>('select sum(n) as s from tmp_plan')).s);
+      await progress.chunked(
+        'replies',
+        T,
+        Math.max(500, Math.floor(T / 40)),
+        (from, to) =>
+          q(
+            `insert into topic_replies (topic_id, author_id, body, body_html, created_at)
+             select x.topic_id, m.id, r.body, r.body_html, x.at
+               from (
+                 select p.topic_id, k, 1 + floor(${int(N)} * power(random(), 1.5))::int as ai,
+                        floor(random() * ${int(replies.length)})::int as ri,
+                        p.created_at + (k - 1 + random() * 0.9) * least(interval '6 hours', (now() - p.created_at) / (p.n + 1)) as at
+                   from tmp_plan p cross join lateral generate_series(1, p.n) as k
+                  where p.idx between $1 and $2
+               ) x
+               join tmp_members m on m.idx = x.ai
+               join tmp_replies r on r.idx = x.ri
+              order by x.topic_id, x.k`,
+            [from, to],
+          ),
+        'topics',
       );
-      const toAuthors = await q(
-        `insert into notifications (user_id, kind, actor_id, topic_id, reply_id, created_at, read_at)
-         select t.author_id, 'reply_topic', r.author_id, r.topic_id, r.id, r.created_at, case when random() < 0.8 then r.created_at + interval '1 hour' end
-           from topic_replies r join topics t on t.id = r.topic_id
-          where r.author_id <> t.author_id and r.created_at > now() - interval '60 days'`,
-      );
-      return mentions + toAuthors;
-    });
 
+      // ---- likes on replies (duplicates skipped) ------------------------------------------------
+      const maxReply = Number((await one<{ m: string }>('select coalesce(max(id), 0) as m from topic_replies')).m);
+      const minReply = Number((await one<{ m: string }>('select coalesce(min(id), 0) as m from topic_replies')).m);
+      if (opts.replyLikes > 0 && maxReply > 0) {
+        await progress.chunked('reply likes', opts.replyLikes, 100_000, (from, to) =>
+          q(
+            `insert into topic_reply_likes (reply_id, user_id, created_at)
+             select r.id, m.id, r.created_at + x.d * interval '2 days'
+               from (select ${int(minReply)} + floor(power(random(), 0.5) * ${int(maxReply - minReply + 1)})::bigint as rid, 1 + floor(random() * ${int(N)})::int as ui, random() as d
+                       from generate_series($1::bigint, $2::bigint) g) x
+               join topic_replies r on r.id = x.rid
+               join tmp_members m on m.idx = x.ui
+             on conflict do nothing`,
+            [from, to],
+          ),
+          'draws', // each of the --reply-likes draws once: a duplicate is skipped, not drawn again
+        );
+      }
+
+      console.log('Counters, tags, follows, read positions, notifications…');
+      await progress.single('like counts', () => q(`update topic_replies r set like_count = l.n from (select reply_id, count(*) as n from topic_reply_likes group by reply_id) l where l.reply_id = r.id`));
+      await progress.single('topic counters', () =>
+        q(`update topics t set reply_count = a.n, last_reply_id = a.last_id, last_poster_id = l.author_id, last_activity_at = l.created_at
+             from (select topic_id, count(*) as n, max(id) as last_id from topic_replies group by topic_id) a
+             join topic_replies l on l.id = a.last_id
+            where t.id = a.topic_id`),
+      );
+      await progress.single('pinned, locked', async () => {
+        const pinned = await q(`update topics set pinned = true where id in (select distinct on (category_id) id from topics order by category_id, last_activity_at desc offset 0) or id in (select id from topics where category_id = $1 order by id desc limit 3)`, [restrictedId]);
+        const locked = await q(`update topics set locked_at = last_activity_at + interval '1 day', lock_reason = ($1::text[])[1 + (id % 4)::int] where id % 97 = 0 and last_activity_at < now() - interval '2 days'`, [LOCK_REASONS]);
+        return pinned + locked;
+      });
+      await progress.single('topic_tags', () =>
+        q(`insert into topic_tags (topic_id, tag, created_at)
+           select distinct s.topic_id, s.tag, t.created_at from (
+             select t.id as topic_id, unnest(o.tags) as tag from topics t join tmp_openings o on o.body = t.body
+             union all
+             select r.topic_id, unnest(b.tags) from topic_replies r join tmp_replies b on b.body = r.body where cardinality(b.tags) > 0
+           ) s join topics t on t.id = s.topic_id`),
+      );
+      await progress.single('topic follows', async () => {
+        const authors = await q(`insert into follows (follower_id, topic_id, created_at) select author_id, id, created_at from topics on conflict do nothing`);
+        const cats2 = await q(
+          `insert into follows (follower_id, category_id, created_at)
+           select m.id, c.id, now() - random() * interval '300 days' from tmp_members m cross join forum_categories c where random() < 0.15 on conflict do nothing`,
+        );
+        return authors + cats2;
+      });
+      await progress.single('topic_reads', () =>
+        q(`insert into topic_reads (user_id, topic_id, last_read_reply_id, updated_at)
+           select m.id, t.id,
+                  -- A topic's replies have consecutive ids (inserted together, in order): k back from the last is one of them.
+                  case when t.reply_count = 0 then 0 when t.r < 0.7 then t.last_reply_id else t.last_reply_id - floor(t.r * least(t.reply_count, 10))::bigint end,
+                  t.last_activity_at
+             from (select id, last_reply_id, reply_count, last_activity_at, random() as r, 1 + floor(${int(N)} * random())::int as ui from topics order by random() limit ${int(Math.min(T, 20_000))}) t
+             join tmp_members m on m.idx = t.ui
+           on conflict do nothing`),
+      );
+      await progress.single('notifications', async () => {
+        const mentions = await q(
+          `insert into notifications (user_id, kind, actor_id, topic_id, reply_id, created_at, read_at)
+           select m.uid, 'mention_topic', r.author_id, r.topic_id, r.id, r.created_at, case when random() < 0.8 then r.created_at + interval '1 hour' end
+             from topic_replies r join tmp_replies b on b.body = r.body cross join unnest(b.mention_ids) as m(uid)
+            where cardinality(b.mention_ids) > 0 and m.uid <> r.author_id`,
+        );
+        const toAuthors = await q(
+          `insert into notifications (user_id, kind, actor_id, topic_id, reply_id, created_at, read_at)
+           select t.author_id, 'reply_topic', r.author_id, r.topic_id, r.id, r.created_at, case when random() < 0.8 then r.created_at + interval '1 hour' end
+             from topic_replies r join topics t on t.id = r.topic_id
+            where r.author_id <> t.author_id and r.created_at > now() - interval '60 days'`,
+        );
+        return mentions + toAuthors;
+      });
     } finally {
-      await client.query('rollback').catch(() => {});
       await rebuild();
     }
     if (triggersOff) await client.query('set session_replication_role = origin');
 
-    console.log('Checking references and counters…');
-    t0 = performance.now();
     const checks: [string, string][] = [
       ['topics → categories', 'select count(*) from topics t left join forum_categories c on c.id = t.category_id where c.id is null'],
       ['topics → authors', 'select count(*) from topics t left join users u on u.id = t.author_id where u.id is null'],
@@ -504,30 +358,23 @@ async function main(): Promise<void> {
       ['read positions in their topic', `select count(*) from topic_reads d left join topic_replies r on r.id = d.last_read_reply_id where d.last_read_reply_id <> 0 and (r.id is null or r.topic_id <> d.topic_id)`],
       [`total replies = ${total}`, `select abs(count(*) - ${int(total)}) from topic_replies`],
     ];
-    const failures: string[] = [];
-    for (const [name, sqlText] of checks) {
-      const n = Number(Object.values((await client.query(sqlText)).rows[0] as Record<string, string>)[0]);
-      if (n !== 0) failures.push(`${name}: ${n} rows wrong`);
-    }
-    console.log(`  ${checks.length} checks ${failures.length ? 'FAILED' : 'passed'} in ${secs(performance.now() - t0)}`);
-    if (failures.length) throw new Error(`consistency checks failed:\n  ${failures.join('\n  ')}`);
+    await runChecks(client, checks);
 
     // ---- home feed inboxes: topics of followed categories ------------------------------------
-    let feedKeep = 500;
-    try {
-      const m = JSON.parse(await fs.readFile(SEED_MANIFEST_PATH, 'utf8')) as { options?: { feedKeep?: number } };
-      if (typeof m.options?.feedKeep === 'number') feedKeep = m.options.feedKeep;
-    } catch {
-      /* the application's default */
-    }
-    await single('feed topic items', () =>
+    // The seed's --feed-keep (else the application's default) and viewer (else the first member).
+    const seedManifest = await fs
+      .readFile(SEED_MANIFEST_PATH, 'utf8')
+      .then((t) => JSON.parse(t) as { options?: { feedKeep?: number }; viewer?: { id: number; handle: string } })
+      .catch(() => undefined);
+    const feedKeep = seedManifest?.options?.feedKeep ?? 500;
+    await progress.single('feed topic items', () =>
       q(`insert into feed_items (member_id, topic_id, feed_at, reasons)
          select f.follower_id, t.id, t.created_at, 16 from follows f
          cross join lateral (select id, created_at from topics where category_id = f.category_id order by created_at desc, id desc limit 50) t
          where f.category_id is not null
          on conflict (member_id, topic_id) where topic_id is not null do nothing`),
     );
-    await single('feed trim', () =>
+    await progress.single('feed trim', () =>
       q(`delete from feed_items f using (
            select member_id, item_key from (
              select member_id, item_key, row_number() over (partition by member_id order by feed_at desc, item_key desc) as rn
@@ -540,7 +387,7 @@ async function main(): Promise<void> {
     console.log('VACUUM ANALYZE of the forum tables, follows, notifications and feed items…');
     t0 = performance.now();
     for (const table of ['forum_categories', ...FORUM_TABLES, 'follows', 'notifications', 'feed_items']) await client.query(`vacuum (analyze) ${table}`);
-    steps.push({ step: 'vacuum analyze', rows: 0, ms: performance.now() - t0 });
+    progress.record('vacuum analyze', 0, performance.now() - t0);
 
     // ---- manifest -----------------------------------------------------------------------------
     const counts: Record<string, number> = {};
@@ -556,13 +403,7 @@ async function main(): Promise<void> {
     const category = await one<{ id: number; name: string; topics: string }>(
       `select c.id::int as id, c.name, count(t.id) as topics from forum_categories c join topics t on t.category_id = c.id group by c.id order by count(t.id) desc limit 1`,
     );
-    let seedManifest: { viewer?: { id: number; handle: string } } = {};
-    try {
-      seedManifest = JSON.parse(await fs.readFile(SEED_MANIFEST_PATH, 'utf8')) as typeof seedManifest;
-    } catch {
-      /* the forum bench then signs in as the first member */
-    }
-    const durationS = (performance.now() - started) / 1000;
+    const durationS = (performance.now() - progress.started) / 1000;
     const manifest = {
       seededAt: startedAt.toISOString(),
       database: safeUrl,
@@ -573,15 +414,14 @@ async function main(): Promise<void> {
       members: N,
       topic: { id: topic.id, title: topic.title, replies: topic.reply_count, categoryId: topic.category_id },
       category: { id: category.id, name: category.name, topics: Number(category.topics) },
-      viewer: seedManifest.viewer ?? { id: members[0]!.id, handle: members[0]!.handle },
-      steps: steps.map((s) => ({ step: s.step, rows: s.rows, seconds: Number((s.ms / 1000).toFixed(1)) })),
+      viewer: seedManifest?.viewer ?? { id: members[0]!.id, handle: members[0]!.handle },
+      steps: progress.manifestSteps(),
     };
-    await fs.mkdir(RESULTS_DIR, { recursive: true });
-    await fs.writeFile(MANIFEST_PATH, `${JSON.stringify(manifest, null, 2)}\n`);
+    await writeManifest(FORUM_MANIFEST_PATH, manifest);
     console.log(`\nForum added in ${secs(durationS * 1000)}:`);
     for (const [table, n] of Object.entries(counts)) console.log(`  ${table.padEnd(20)} ${fmt(n).padStart(10)}`);
     console.log(`Benchmark topic: /t/${topic.id} (${topic.reply_count} replies); largest category: /c/${category.id} ${category.name} (${category.topics} topics)`);
-    console.log(`Wrote ${path.relative(ROOT, MANIFEST_PATH)}`);
+    console.log(`Wrote ${relative(FORUM_MANIFEST_PATH)}`);
   } finally {
     await client.end();
   }

@@ -40,112 +40,53 @@
 // window holds fewer items get a shorter feed (the app would have older items there too).
 //
 // Only a Postgres on the loopback interface is accepted; the database is created when missing.
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { NO_MIGRATIONS } from 'kysely';
 import { openPostgres } from '../server/db/connection.ts';
 import { createMigrator, migrateToLatest } from '../server/db/migrator.ts';
 import { hashPassword } from '../server/services/passwords.ts';
-import { renderMarkdown } from '../server/services/markdown.ts';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
-const MANIFEST_PATH = path.join(RESULTS_DIR, 'seed-manifest.json');
-const DEFAULT_BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/entraide_bench';
+import { SEED_MANIFEST_PATH } from './lib.ts';
+import {
+  Progress,
+  dropSecondaryIndexes,
+  fmt,
+  insertPool,
+  int,
+  makePool,
+  parseOptions,
+  relative,
+  runChecks,
+  secs,
+  seedDatabaseUrl,
+  seededRandom,
+  startLoadSession,
+  writeManifest,
+  type Draft,
+  type Mentionable,
+} from './seed-lib.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Options
 
-function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
-}
-
-const argv = process.argv.slice(2);
-if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/entraide_bench node bench/seed.ts [--reset] [--users=N] [--posts=N] [--comments=N] [--post-likes=N] [--comment-likes=N] [--showcase=N] [--seed=N] [--feed-window=N] [--feed-keep=N]');
-  process.exit(0);
-}
-const known = new Set(['--reset', '--users', '--posts', '--comments', '--post-likes', '--comment-likes', '--showcase', '--seed', '--feed-window', '--feed-keep']);
-for (const a of argv) if (!known.has(a.split('=')[0]!)) fail(`Unknown option ${a} (see --help)`);
-
-function intArg(name: string, fallback: number, min: number, max: number): number {
-  const a = argv.find((x) => x.startsWith(`--${name}=`));
-  if (!a) return fallback;
-  const raw = a.slice(name.length + 3);
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) fail(`--${name} must be a whole number between ${min} and ${max} (got "${raw}")`);
-  return Number(raw);
-}
-
+const args = parseOptions(
+  'Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/entraide_bench node bench/seed.ts [--reset] [--users=N] [--posts=N] [--comments=N] [--post-likes=N] [--comment-likes=N] [--showcase=N] [--seed=N] [--feed-window=N] [--feed-keep=N]',
+  ['--reset', '--users', '--posts', '--comments', '--post-likes', '--comment-likes', '--showcase', '--seed', '--feed-window', '--feed-keep'],
+);
 const opts = {
-  reset: argv.includes('--reset'),
-  users: intArg('users', 10_000, 300, 1_000_000),
-  posts: intArg('posts', 1_000_000, 1_000, 20_000_000),
-  comments: intArg('comments', 500_000, 1_000, 50_000_000),
-  postLikes: intArg('post-likes', 600_000, 0, 50_000_000),
-  commentLikes: intArg('comment-likes', 400_000, 0, 50_000_000),
-  showcase: intArg('showcase', 5, 1, 50),
-  seed: intArg('seed', 42, 0, 2 ** 31),
-  feedWindow: intArg('feed-window', 20_000, 100, 1_000_000),
-  feedKeep: intArg('feed-keep', 500, 50, 100_000),
+  reset: args.flag('reset'),
+  users: args.int('users', 10_000, 300, 1_000_000),
+  posts: args.int('posts', 1_000_000, 1_000, 20_000_000),
+  comments: args.int('comments', 500_000, 1_000, 50_000_000),
+  postLikes: args.int('post-likes', 600_000, 0, 50_000_000),
+  commentLikes: args.int('comment-likes', 400_000, 0, 50_000_000),
+  showcase: args.int('showcase', 5, 1, 50),
+  seed: args.int('seed', 42, 0, 2 ** 31),
+  feedWindow: args.int('feed-window', 20_000, 100, 1_000_000),
+  feedKeep: args.int('feed-keep', 500, 50, 100_000),
 };
 
-const databaseUrl = process.env.DATABASE_URL?.trim();
-if (!databaseUrl) fail(`DATABASE_URL is required, e.g. DATABASE_URL=${DEFAULT_BENCH_DATABASE_URL} npm run bench:seed`);
-
-function checkLoopbackUrl(raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new Error(`DATABASE_URL is not a URL: ${raw}`);
-  }
-  if (!/^postgres(ql)?:$/.test(url.protocol)) throw new Error('DATABASE_URL must start with postgres:// or postgresql://');
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new Error(`only a Postgres on 127.0.0.1 is accepted (got host "${url.hostname}")`);
-  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  if (!/^[a-z0-9_]{1,63}$/.test(name)) throw new Error(`the database name must be lower-case letters, digits and _ (got "${name}")`);
-  return url;
-}
-
-let dbUrl: URL;
-try {
-  dbUrl = checkLoopbackUrl(databaseUrl);
-} catch (err) {
-  fail((err as Error).message);
-}
-const dbName = decodeURIComponent(dbUrl.pathname.slice(1));
-const safeUrl = (() => {
-  const u = new URL(dbUrl.href);
-  if (u.password) u.password = '***';
-  return u.href;
-})();
-
-// ---------------------------------------------------------------------------------------------
-// Deterministic randomness for what Node generates (Postgres gets setseed for its part)
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = mulberry32(opts.seed);
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-/** skewed towards the start of the list (exponent > 1) */
-const pickSkewed = <T>(xs: readonly T[], exponent = 2): T => xs[Math.floor(Math.pow(rand(), exponent) * xs.length)]!;
-const between = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
-function sample<T>(xs: readonly T[], n: number): T[] {
-  const copy = [...xs];
-  const out: T[] = [];
-  while (out.length < n && copy.length) out.push(copy.splice(Math.floor(rand() * copy.length), 1)[0]!);
-  return out;
-}
+const { url: dbUrl, dbName, safeUrl } = seedDatabaseUrl('bench:seed', true);
+const { rand, pick, pickSkewed, between, sample } = seededRandom(opts.seed);
 
 // ---------------------------------------------------------------------------------------------
 // French material
@@ -260,68 +201,11 @@ function asciiHandlePart(s: string): string {
   return s.normalize('NFD').replace(/\p{Diacritic}/gu, '').replace(/[^A-Za-z0-9]/g, '');
 }
 
-// ---------------------------------------------------------------------------------------------
-// Progress
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-const progress = {
-  started: performance.now(),
-  plannedRows: 0,
-  doneRows: 0,
-  steps: [] as { step: string; rows: number; ms: number }[],
-  overall(): string {
-    const elapsed = performance.now() - this.started;
-    const rate = this.doneRows / Math.max(elapsed / 1000, 0.001);
-    const left = Math.max(this.plannedRows - this.doneRows, 0);
-    return `overall ${fmt(this.doneRows)}/${fmt(this.plannedRows)} rows, ${secs(elapsed)} elapsed, ETA ~${secs((left / Math.max(rate, 1)) * 1000)}`;
-  },
-};
-
-function log(line: string) {
-  console.log(line);
-}
-
-/** Runs fn for consecutive chunks until `total` rows were added; prints rate and ETA after each. */
-async function chunked(step: string, total: number, chunk: number, fn: (from: number, to: number) => Promise<number>, unit = 'rows'): Promise<number> {
-  const t0 = performance.now();
-  let done = 0;
-  let from = 1;
-  let guard = 0;
-  while (done < total) {
-    const to = from + Math.min(chunk, total - done) - 1;
-    const added = await fn(from, to);
-    from = to + 1;
-    done += added;
-    progress.doneRows += added;
-    const elapsed = performance.now() - t0;
-    const rate = done / Math.max(elapsed / 1000, 0.001);
-    log(`  ${step.padEnd(14)} ${fmt(done).padStart(10)}/${fmt(total)} (${((done / total) * 100).toFixed(0).padStart(3)} %)  ${fmt(rate).padStart(8)} ${unit}/s  step ETA ${secs(((total - done) / Math.max(rate, 1)) * 1000).padStart(7)}  · ${progress.overall()}`);
-    if (added === 0 && ++guard > 5) throw new Error(`${step}: no rows added five times in a row`);
-  }
-  progress.steps.push({ step, rows: done, ms: performance.now() - t0 });
-  return done;
-}
-
-/** A step that is one statement (or a few): timed, counted, printed. */
-async function single(step: string, fn: () => Promise<number>): Promise<number> {
-  const t0 = performance.now();
-  const rows = await fn();
-  const ms = performance.now() - t0;
-  progress.doneRows += rows;
-  progress.steps.push({ step, rows, ms });
-  log(`  ${step.padEnd(14)} ${fmt(rows).padStart(10)} rows in ${secs(ms)}${rows ? ` (${fmt(rows / Math.max(ms / 1000, 0.001))} rows/s)` : ''}  · ${progress.overall()}`);
-  return rows;
-}
+const progress = new Progress();
+const log = (line: string) => console.log(line);
 
 // ---------------------------------------------------------------------------------------------
 // Database helpers
-
-const int = (n: number) => {
-  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
-  return String(n);
-};
 
 async function ensureDatabase(): Promise<void> {
   const adminUrl = new URL(dbUrl.href);
@@ -368,34 +252,10 @@ async function prepareSchema(): Promise<void> {
 // Tables whose secondary indexes are dropped during the load and rebuilt after.
 const LOADED_TABLES = ['follows', 'posts', 'post_mentions', 'post_tags', 'post_revisions', 'comments', 'post_likes', 'comment_likes', 'notifications', 'profile_tags', 'sessions', 'feed_items', 'profiles'];
 
-interface IndexDef {
-  name: string;
-  table: string;
-  def: string;
-}
-
-async function dropSecondaryIndexes(client: pg.Client): Promise<IndexDef[]> {
-  const { rows } = await client.query<IndexDef>(
-    `select i.relname as name, t.relname as "table", pg_get_indexdef(i.oid) as def
-       from pg_index x
-       join pg_class i on i.oid = x.indexrelid
-       join pg_class t on t.oid = x.indrelid
-       join pg_namespace n on n.oid = t.relnamespace
-      where n.nspname = 'public' and t.relname = any($1) and not x.indisprimary
-        and not exists (select 1 from pg_constraint c where c.conindid = x.indexrelid)
-      order by t.relname, i.relname`,
-    [LOADED_TABLES],
-  );
-  for (const r of rows) await client.query(`drop index public."${r.name}"`);
-  return rows;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Generated material
 
-interface Member {
-  id: number;
-  handle: string;
+interface Member extends Mentionable {
   displayName: string;
 }
 
@@ -419,27 +279,12 @@ function makeMembers(n: number): Member[] {
   return members;
 }
 
-interface Body {
-  body: string;
-  html: string;
-  tags: string[];
-  mentionIds: number[];
-}
-
 function mentionOf(members: Member[]): Member {
   // Popular members (low ids, see the follows) are mentioned more often.
   return pickSkewed(members, 2);
 }
 
-function renderBody(text: string, mentioned: Member[]): Body {
-  const knownHandles = new Map(mentioned.map((m) => [m.handle.toLowerCase(), m.handle]));
-  const r = renderMarkdown(text, knownHandles);
-  if (r.refusedLinks.length) throw new Error(`refused link in generated text: ${r.refusedLinks[0]}`);
-  const byLower = new Map(mentioned.map((m) => [m.handle.toLowerCase(), m.id]));
-  return { body: text, html: r.html, tags: r.tags, mentionIds: [...new Set(r.mentions.map((h) => byLower.get(h)!).filter(Boolean))] };
-}
-
-function postText(members: Member[], withMentions: boolean): { text: string; mentioned: Member[] } {
+function postText(members: Member[], withMentions: boolean): Draft {
   const shape = rand();
   const sentences = (n: number) => Array.from({ length: n }, () => pick(POST_SENTENCES)).join(' ');
   const paragraphs: string[] = [];
@@ -474,7 +319,7 @@ function postText(members: Member[], withMentions: boolean): { text: string; men
   return { text, mentioned };
 }
 
-function commentText(members: Member[]): { text: string; mentioned: Member[] } {
+function commentText(members: Member[]): Draft {
   const mentioned: Member[] = [];
   let text = Array.from({ length: between(1, 3) }, () => pick(COMMENT_SENTENCES)).join(' ');
   if (rand() < 0.12) {
@@ -484,39 +329,6 @@ function commentText(members: Member[]): { text: string; mentioned: Member[] } {
   }
   if (rand() < 0.05) text = text.replace(/(\S+)/, '**$1**');
   return { text, mentioned };
-}
-
-function makePool(count: number, make: () => { text: string; mentioned: Member[] }): Body[] {
-  const seen = new Set<string>();
-  const out: Body[] = [];
-  let attempts = 0;
-  while (out.length < count && attempts++ < count * 20) {
-    const { text, mentioned } = make();
-    if (seen.has(text)) continue;
-    seen.add(text);
-    out.push(renderBody(text, mentioned));
-  }
-  return out;
-}
-
-async function insertPool(client: pg.Client, table: string, pool: Body[]): Promise<void> {
-  await client.query(`create temporary table ${table} (idx int primary key, body text not null, body_html text not null, tags text[] not null, mention_ids bigint[] not null)`);
-  for (let start = 0; start < pool.length; start += 2000) {
-    const part = pool.slice(start, start + 2000);
-    await client.query(
-      `insert into ${table} (idx, body, body_html, tags, mention_ids)
-       select i, b, h, coalesce(array(select jsonb_array_elements_text(t)), '{}'), coalesce(array(select jsonb_array_elements_text(m)::bigint), '{}')
-         from unnest($1::int[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[]) as x(i, b, h, t, m)`,
-      [
-        part.map((_, i) => start + i),
-        part.map((p) => p.body),
-        part.map((p) => p.html),
-        part.map((p) => JSON.stringify(p.tags)),
-        part.map((p) => JSON.stringify(p.mentionIds)),
-      ],
-    );
-  }
-  await client.query(`analyze ${table}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -559,19 +371,9 @@ async function main(): Promise<void> {
   const one = async <T>(text: string, values?: unknown[]) => (await client.query(text, values)).rows[0] as T;
 
   try {
-    await client.query(`set synchronous_commit = off`);
-    await client.query(`set work_mem = '256MB'`);
-    await client.query(`set maintenance_work_mem = '512MB'`);
-    let triggersOff = false;
-    try {
-      await client.query(`set session_replication_role = replica`);
-      triggersOff = true;
-    } catch {
-      log('  (this role may not set session_replication_role: foreign keys stay checked during the load, which is slower)');
-    }
-    await client.query(`select setseed($1)`, [(opts.seed % 1000) / 1000]);
-    const dropped = await dropSecondaryIndexes(client);
-    log(`Dropped ${dropped.length} secondary indexes for the load${triggersOff ? '; foreign-key triggers off' : ''}.`);
+    const triggersOff = await startLoadSession(client, opts.seed);
+    const { dropped, rebuild } = await dropSecondaryIndexes(client, LOADED_TABLES);
+    log(`Dropped ${dropped} secondary indexes for the load${triggersOff ? '; foreign-key triggers off' : ''}.`);
 
     // ---- members ------------------------------------------------------------------------
     log('Members, profiles, tags, sessions…');
@@ -579,7 +381,7 @@ async function main(): Promise<void> {
     const passwordHash = await hashPassword('bench-password-not-a-secret');
     const now = Date.now();
     const DAY = 86_400_000;
-    await single('users', async () => {
+    await progress.single('users', async () => {
       let rows = 0;
       for (let start = 0; start < N; start += 5000) {
         const part = members.slice(start, start + 5000);
@@ -601,7 +403,7 @@ async function main(): Promise<void> {
       }
       return rows;
     });
-    await single('profiles', async () => {
+    await progress.single('profiles', async () => {
       let rows = 0;
       for (let start = 0; start < N; start += 5000) {
         const part = members.slice(start, start + 5000);
@@ -623,7 +425,7 @@ async function main(): Promise<void> {
       }
       return rows;
     });
-    await single('profile_tags', async () => {
+    await progress.single('profile_tags', async () => {
       const ids: number[] = [];
       const kinds: string[] = [];
       const tags: string[] = [];
@@ -645,7 +447,7 @@ async function main(): Promise<void> {
       }
       return rows;
     });
-    await single('questions', async () => {
+    await progress.single('questions', async () => {
       await q(`insert into profile_questions (id, label_fr, label_en, kind, choices, required, position) values
                (1, 'Votre quartier', 'Your neighbourhood', 'text', '[]', false, 1),
                (2, 'Quand êtes-vous disponible ?', 'When are you available?', 'choice', '["En semaine", "Le soir", "Le week-end"]', false, 2)`);
@@ -656,7 +458,7 @@ async function main(): Promise<void> {
                          select id, 2, (array['En semaine', 'Le soir', 'Le week-end'])[1 + floor(random() * 3)::int] from users where random() < 0.3`);
       return 2 + a + b;
     });
-    await single('sessions', () =>
+    await progress.single('sessions', () =>
       // Other members' sessions, so the signed-in lookup searches a realistically sized table.
       q(`insert into sessions (id, user_id, created_at, expires_at, last_seen_at, user_agent, ip)
          select encode(sha256(convert_to(id::text || ':' || random()::text, 'UTF8')), 'hex'), id, now() - random() * interval '20 days',
@@ -666,31 +468,30 @@ async function main(): Promise<void> {
 
     // ---- follows ------------------------------------------------------------------------
     log('Follows (each member follows 50–500 others; low ids are the popular ones)…');
-    let followRows = 0;
-    await chunked('follows', N, 500, async (from, to) => {
-      const rows = await q(
-        `insert into follows (follower_id, followee_id, created_at)
-         select follower_id, followee_id, created_at from (
-           select c.follower_id, c.followee_id, c.k, min(c.created_at) as created_at,
-                  row_number() over (partition by c.follower_id order by min(c.ord)) as rn
-             from (
-               select u.id as follower_id, u.k, 1 + floor(${int(N)} * power(random(), 2))::bigint as followee_id, g as ord,
-                      now() - random() * interval '380 days' as created_at
-                 from (select id, 50 + floor(random() * 451)::int as k from generate_series($1::bigint, $2::bigint) as id) u,
-                      lateral generate_series(1, u.k + u.k / 2 + 10) as g
-             ) c
-            where c.followee_id <> c.follower_id
-            group by c.follower_id, c.followee_id, c.k
-         ) d
-         where rn <= k`,
-        [from, to],
-      );
-      // The step counts members (its total); the overall progress counts the rows.
-      progress.doneRows += rows - (to - from + 1);
-      followRows += rows;
-      return to - from + 1;
-    }, 'members');
-    progress.steps[progress.steps.length - 1]!.rows = followRows; // the manifest counts rows, not members
+    const followRows = await progress.chunked(
+      'follows',
+      N,
+      500,
+      (from, to) =>
+        q(
+          `insert into follows (follower_id, followee_id, created_at)
+           select follower_id, followee_id, created_at from (
+             select c.follower_id, c.followee_id, c.k, min(c.created_at) as created_at,
+                    row_number() over (partition by c.follower_id order by min(c.ord)) as rn
+               from (
+                 select u.id as follower_id, u.k, 1 + floor(${int(N)} * power(random(), 2))::bigint as followee_id, g as ord,
+                        now() - random() * interval '380 days' as created_at
+                   from (select id, 50 + floor(random() * 451)::int as k from generate_series($1::bigint, $2::bigint) as id) u,
+                        lateral generate_series(1, u.k + u.k / 2 + 10) as g
+               ) c
+              where c.followee_id <> c.follower_id
+              group by c.follower_id, c.followee_id, c.k
+           ) d
+           where rn <= k`,
+          [from, to],
+        ),
+      'members', // the step walks the members once; it and the manifest count the rows they add
+    );
     log(`  ${fmt(followRows)} follow rows`);
 
     // ---- posts --------------------------------------------------------------------------
@@ -702,15 +503,15 @@ async function main(): Promise<void> {
     const postPool = [...mentionBodies, ...makePool(POST_POOL - MENTION_POOL, () => postText(members, false))];
     const commentPool = makePool(4000, () => commentText(members));
     const sharePool = makePool(12, () => ({ text: `${pick(['Je relaie :', 'À partager !', 'Important pour le quartier.', 'Qui peut aider ?'])} ${rand() < 0.5 ? '#entraide' : ''}`.trim(), mentioned: [] }));
-    await insertPool(client, 'tmp_post_bodies', postPool);
-    await insertPool(client, 'tmp_comment_bodies', commentPool);
+    await insertPool(client, 'tmp_post_bodies', postPool, true);
+    await insertPool(client, 'tmp_comment_bodies', commentPool, true);
     const mentionPoolSize = mentionBodies.length; // indexes 0 … mentionPoolSize-1 carry mentions
     log(`  ${fmt(postPool.length)} post bodies (${fmt(mentionPoolSize)} with mentions, ${fmt(postPool.filter((b) => b.tags.length).length)} with hashtags, ${fmt(Math.min(...postPool.map((b) => b.body.length)))}–${fmt(Math.max(...postPool.map((b) => b.body.length)))} characters), ${fmt(commentPool.length)} comment bodies, in ${secs(performance.now() - t0)}`);
 
     log('Posts (created over the last 400 days; 45 % public, 40 % members, 10 % followers, 5 % mentioned)…');
     const startEpoch = Math.floor((now - 400 * DAY) / 1000);
     const stepSec = ((400 * DAY - 12 * 3_600_000) / 1000) / P_MAIN;
-    await chunked('posts', P_MAIN, 25_000, (from, to) =>
+    await progress.chunked('posts', P_MAIN, 25_000, (from, to) =>
       q(
         `insert into posts (id, author_id, wall_owner_id, body, body_html, visibility, created_at, edited_at)
          select x.id, x.author_id,
@@ -735,7 +536,7 @@ async function main(): Promise<void> {
         [from, to],
       ),
     );
-    await single('shares', () =>
+    await progress.single('shares', () =>
       q(
         // The window start is computed first: a volatile random() inside the correlated subquery
         // could not bound the index scan (it scanned the primary key from id 1 for every share).
@@ -781,7 +582,7 @@ async function main(): Promise<void> {
     const showcaseOwners = chosenWalls.map((w) => w.id);
 
     const showcaseFirstId = P_MAIN + 1;
-    await single('showcase', async () => {
+    await progress.single('showcase', async () => {
       let rows = 0;
       for (let i = 0; i < S; i++) {
         const owner = showcaseOwners[i % showcaseOwners.length]!;
@@ -797,15 +598,15 @@ async function main(): Promise<void> {
       return rows;
     });
 
-    await single('mentions', () =>
+    await progress.single('mentions', () =>
       q(`insert into post_mentions (post_id, user_id)
          select distinct p.id, m.uid from posts p join tmp_post_bodies b on b.body = p.body cross join unnest(b.mention_ids) as m(uid) where not p.is_share`),
     );
-    await single('post_tags', () =>
+    await progress.single('post_tags', () =>
       q(`insert into post_tags (post_id, tag, created_at)
          select p.id, t.tag, p.created_at from posts p join tmp_post_bodies b on b.body = p.body cross join unnest(b.tags) as t(tag) where not p.is_share`),
     );
-    await single('tag follows', () =>
+    await progress.single('tag follows', () =>
       // A fifth of the members follow 1–3 hashtags, the popular ones more often.
       q(`insert into follows (follower_id, hashtag, created_at)
          select follower_id, tag, min(created_at) from (
@@ -814,14 +615,14 @@ async function main(): Promise<void> {
              cross join lateral generate_series(1, u.k) as g
          ) x group by follower_id, tag`, [HASHTAGS]),
     );
-    await single('revisions', () =>
+    await progress.single('revisions', () =>
       q(`insert into post_revisions (post_id, body, written_at, replaced_at)
          select id, left(body, 4000) || E'\\n\\n(première version)', created_at, edited_at from posts where edited_at is not null order by id`),
     );
 
     // ---- comments -----------------------------------------------------------------------
     log(`Comments (${fmt(C_TOP)} top-level, ${fmt(C_REPLIES)} replies, ${fmt(C_SHOWCASE)} on the showcase posts; recent posts get more)…`);
-    await chunked('comments', C_TOP, 100_000, (from, to) =>
+    await progress.chunked('comments', C_TOP, 100_000, (from, to) =>
       q(
         `insert into comments (id, post_id, parent_id, author_id, body, body_html, created_at)
          select x.id, p.id, null, x.author_id, b.body, b.body_html, least(p.created_at + x.r_t * interval '3 days', now())
@@ -835,7 +636,7 @@ async function main(): Promise<void> {
         [from, to],
       ),
     );
-    await chunked('replies', C_REPLIES, 100_000, (from, to) =>
+    await progress.chunked('replies', C_REPLIES, 100_000, (from, to) =>
       q(
         `insert into comments (id, post_id, parent_id, author_id, body, body_html, created_at)
          select ${int(C_TOP)} + x.n, c.post_id, c.id, x.author_id, b.body, b.body_html, least(c.created_at + x.r_t * interval '1 day', now())
@@ -850,7 +651,7 @@ async function main(): Promise<void> {
       ),
     );
     const showcaseCommentFirstId = C_TOP + C_REPLIES + 1;
-    await single('showcase com.', async () => {
+    await progress.single('showcase com.', async () => {
       const ids: number[] = [];
       const postIds: number[] = [];
       const parents: (number | null)[] = [];
@@ -892,7 +693,7 @@ async function main(): Promise<void> {
 
     // ---- likes --------------------------------------------------------------------------
     log('Likes on posts and comments (duplicates skipped, topped up to the target)…');
-    await chunked('post_likes', opts.postLikes, 100_000, (from, to) =>
+    await progress.chunked('post_likes', opts.postLikes, 100_000, (from, to) =>
       q(
         `insert into post_likes (post_id, user_id, created_at)
          select p.id, x.user_id, least(p.created_at + x.r_t * interval '5 days', now())
@@ -905,7 +706,7 @@ async function main(): Promise<void> {
         [from, to],
       ),
     );
-    await chunked('comment_likes', opts.commentLikes, 100_000, (from, to) =>
+    await progress.chunked('comment_likes', opts.commentLikes, 100_000, (from, to) =>
       q(
         `insert into comment_likes (comment_id, user_id, created_at)
          select c.id, x.user_id, least(c.created_at + x.r_t * interval '2 days', now())
@@ -936,7 +737,7 @@ async function main(): Promise<void> {
     await q(`insert into post_likes (post_id, user_id) select id, $1 from posts where wall_owner_id = any($2::bigint[]) and id % 5 = 0 on conflict do nothing`, [viewer.id, showcaseOwners]);
 
     // ---- notifications ------------------------------------------------------------------
-    await single('notifications', async () => {
+    await progress.single('notifications', async () => {
       const a = await q(
         `insert into notifications (user_id, kind, actor_id, post_id, comment_id, created_at, read_at)
          select m.user_id, 'mention_post', p.author_id, p.id, null, p.created_at,
@@ -964,7 +765,7 @@ async function main(): Promise<void> {
 
     // ---- counters -----------------------------------------------------------------------
     log('Counters…');
-    await single('post counters', () =>
+    await progress.single('post counters', () =>
       q(`update posts p set like_count = a.ln, comment_count = a.cn, share_count = a.sn
            from (select post_id, sum(ln)::int as ln, sum(cn)::int as cn, sum(sn)::int as sn from (
                    select post_id, 1 as ln, 0 as cn, 0 as sn from post_likes
@@ -973,10 +774,10 @@ async function main(): Promise<void> {
                  ) u group by post_id) a
           where a.post_id = p.id`).then(() => 0),
     );
-    await single('comment counts', () =>
+    await progress.single('comment counts', () =>
       q(`update comments c set like_count = a.n from (select comment_id, count(*)::int as n from comment_likes group by comment_id) a where a.comment_id = c.id`).then(() => 0),
     );
-    await single('profile counts', () =>
+    await progress.single('profile counts', () =>
       q(`update profiles pr set post_count = a.pc, follower_count = a.fc, following_count = a.gc
            from (select uid, sum(pc)::int as pc, sum(fc)::int as fc, sum(gc)::int as gc from (
                    select author_id as uid, 1 as pc, 0 as fc, 0 as gc from posts
@@ -997,47 +798,38 @@ async function main(): Promise<void> {
     await client.query(`create index on tmp_recent (author_id)`);
     await client.query(`create temp table tmp_recent_tags as select t.post_id, t.tag from post_tags t join tmp_recent r on r.id = t.post_id and r.visibility in ('public', 'members')`);
     await client.query(`analyze tmp_recent; analyze tmp_recent_tags`);
-    let feedRows = 0;
-    await chunked('feed_items', N, 1000, async (from, to) => {
-      const rows = await q(
-        `insert into feed_items (member_id, post_id, feed_at, reasons)
-         select member_id, post_id, created_at, reasons from (
-           select member_id, post_id, created_at, reasons,
-                  row_number() over (partition by member_id order by created_at desc, post_id desc) as rn
-             from (
-               select member_id, post_id, max(created_at) as created_at, bit_or(reason) as reasons from (
-                 select r.author_id as member_id, r.id as post_id, r.created_at, 1 as reason from tmp_recent r where r.author_id between $1 and $2
-                 union all select r.wall_owner_id, r.id, r.created_at, 4 from tmp_recent r where r.wall_owner_id between $1 and $2
-                 union all select f.follower_id, r.id, r.created_at, 2 from follows f join tmp_recent r on r.author_id = f.followee_id
-                            where f.follower_id between $1 and $2 and r.visibility in ('public', 'members', 'followers')
-                 union all select f.follower_id, r.id, r.created_at, 8 from follows f join tmp_recent_tags t on t.tag = f.hashtag join tmp_recent r on r.id = t.post_id
-                            where f.follower_id between $1 and $2 and f.hashtag is not null
-               ) c group by member_id, post_id
-             ) g
-         ) ranked
-         where rn <= ${int(opts.feedKeep)}`,
-        [from, to],
-      );
-      progress.doneRows += rows - (to - from + 1);
-      feedRows += rows;
-      return to - from + 1;
-    }, 'members');
-    progress.steps[progress.steps.length - 1]!.rows = feedRows;
+    const feedRows = await progress.chunked(
+      'feed_items',
+      N,
+      1000,
+      (from, to) =>
+        q(
+          `insert into feed_items (member_id, post_id, feed_at, reasons)
+           select member_id, post_id, created_at, reasons from (
+             select member_id, post_id, created_at, reasons,
+                    row_number() over (partition by member_id order by created_at desc, post_id desc) as rn
+               from (
+                 select member_id, post_id, max(created_at) as created_at, bit_or(reason) as reasons from (
+                   select r.author_id as member_id, r.id as post_id, r.created_at, 1 as reason from tmp_recent r where r.author_id between $1 and $2
+                   union all select r.wall_owner_id, r.id, r.created_at, 4 from tmp_recent r where r.wall_owner_id between $1 and $2
+                   union all select f.follower_id, r.id, r.created_at, 2 from follows f join tmp_recent r on r.author_id = f.followee_id
+                              where f.follower_id between $1 and $2 and r.visibility in ('public', 'members', 'followers')
+                   union all select f.follower_id, r.id, r.created_at, 8 from follows f join tmp_recent_tags t on t.tag = f.hashtag join tmp_recent r on r.id = t.post_id
+                              where f.follower_id between $1 and $2 and f.hashtag is not null
+                 ) c group by member_id, post_id
+               ) g
+           ) ranked
+           where rn <= ${int(opts.feedKeep)}`,
+          [from, to],
+        ),
+      'members',
+    );
     log(`  ${fmt(feedRows)} feed items`);
 
     // ---- indexes back, checks, statistics -----------------------------------------------
     if (triggersOff) await client.query(`set session_replication_role = origin`);
-    log(`Rebuilding ${dropped.length} indexes…`);
-    t0 = performance.now();
-    for (const ix of dropped) {
-      const t1 = performance.now();
-      await client.query(ix.def);
-      log(`  ${ix.name.padEnd(28)} ${secs(performance.now() - t1)}`);
-    }
-    progress.steps.push({ step: 'indexes', rows: 0, ms: performance.now() - t0 });
+    progress.record('indexes', 0, await rebuild());
 
-    log('Checking references and counters…');
-    t0 = performance.now();
     const checks: [string, string][] = [
       ['follows → users', `select count(*) from follows f where not exists (select 1 from users u where u.id = f.follower_id) or (f.followee_id is not null and not exists (select 1 from users u where u.id = f.followee_id))`],
       ['feed_items → rows', `select count(*) from feed_items i where (i.post_id is not null and not exists (select 1 from posts p where p.id = i.post_id)) or not exists (select 1 from users u where u.id = i.member_id)`],
@@ -1066,19 +858,13 @@ async function main(): Promise<void> {
                              where pr.post_count <> coalesce(p.n, 0) or pr.follower_count <> coalesce(fr.n, 0) or pr.following_count <> coalesce(fg.n, 0)`],
       ['showcase = 50 comments', `select count(*) from posts where id >= ${int(showcaseFirstId)} and comment_count <> ${SHOWCASE_TOP + SHOWCASE_REPLIES}`],
     ];
-    const failures: string[] = [];
-    for (const [name, sqlText] of checks) {
-      const n = Number(Object.values((await client.query(sqlText)).rows[0] as Record<string, string>)[0]);
-      if (n !== 0) failures.push(`${name}: ${n} rows wrong`);
-    }
     const followRange = await one<{ min: number; max: number }>(`select min(following_count) as min, max(following_count) as max from profiles`);
-    log(`  ${checks.length} checks ${failures.length ? 'FAILED' : 'passed'} in ${secs(performance.now() - t0)}; members follow ${followRange.min}–${followRange.max} others`);
-    if (failures.length) throw new Error(`consistency checks failed:\n  ${failures.join('\n  ')}`);
+    await runChecks(client, checks, `; members follow ${followRange.min}–${followRange.max} others`);
 
     log('VACUUM ANALYZE…');
     t0 = performance.now();
     await client.query('vacuum (analyze)');
-    progress.steps.push({ step: 'vacuum analyze', rows: 0, ms: performance.now() - t0 });
+    progress.record('vacuum analyze', 0, performance.now() - t0);
     log(`  done in ${secs(performance.now() - t0)}`);
 
     // ---- manifest -----------------------------------------------------------------------
@@ -1120,10 +906,9 @@ async function main(): Promise<void> {
       viewer: { id: viewer.id, handle: viewer.handle, displayName: viewer.display_name, following: viewerFollowing, feedItems: viewerFeedItems },
       fullWalls: wallInfo,
       showcasePosts: showcase.map((s) => ({ id: s.id, wallHandle: s.wall, authorHandle: s.author, comments: s.comment_count, topLevel: Number(s.top), replies: Number(s.replies), likes: s.like_count })),
-      steps: progress.steps.map((s) => ({ step: s.step, rows: s.rows, seconds: Number((s.ms / 1000).toFixed(1)) })),
+      steps: progress.manifestSteps(),
     };
-    await fs.mkdir(RESULTS_DIR, { recursive: true });
-    await fs.writeFile(MANIFEST_PATH, `${JSON.stringify(manifest, null, 2)}\n`);
+    await writeManifest(SEED_MANIFEST_PATH, manifest);
 
     log(`\nSeeded in ${secs(durationS * 1000)}:`);
     for (const [table, n] of Object.entries(counts)) log(`  ${table.padEnd(16)} ${fmt(n).padStart(10)}`);
@@ -1131,7 +916,7 @@ async function main(): Promise<void> {
     log(`Viewer: @${viewer.handle} (id ${viewer.id}, follows ${viewerFollowing}, ${viewerFeedItems} feed items)`);
     log(`Full walls: ${wallInfo.map((w) => `@${w.handle} (${w.posts} posts, ${w.publicPosts} public)`).join(', ')}`);
     log(`Showcase posts (50 comments each): ${showcase.map((s) => s.id).join(', ')}`);
-    log(`Wrote ${path.relative(ROOT, MANIFEST_PATH)}`);
+    log(`Wrote ${relative(SEED_MANIFEST_PATH)}`);
   } finally {
     await client.end();
   }
