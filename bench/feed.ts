@@ -22,9 +22,6 @@
 //
 // Targets of the product: the feed ≥ 10 % of the select-1 route's requests per second, and page 10
 // within 1.5× the cost (requests per second) of page 1.
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {
   SEED_MANIFEST_PATH,
   announceMeasuring,
@@ -36,7 +33,6 @@ import {
   cleanupHeld,
   count,
   describeCommit,
-  insertBenchSession,
   intEnv,
   loadFigures,
   loadRun,
@@ -47,8 +43,7 @@ import {
   postgresVersion,
   readManifest,
   runAndExit,
-  signedInHeaders,
-  startServers,
+  signInAndStart,
   textTable,
   gitState,
   warmUp,
@@ -96,12 +91,8 @@ async function main(): Promise<void> {
   const items = Number((await pool.query<{ n: string }>('select count(*) as n from feed_items where member_id = $1', [viewer.id])).rows[0]!.n);
   if (items < 220) throw new Error(`the viewer's feed holds ${items} items, page 10 needs more than 200: seed again with a larger --feed-window`);
 
-  const session = await insertBenchSession(pool, viewer.id);
-  held.sessionId = session.sessionId;
-  held.tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'entraide-bench-feed-'));
-  const servers = await startServers({ tmpDir: held.tmpDir, databaseUrl });
-  const { app, appUrl } = servers;
-  const signedIn = await signedInHeaders(`${appUrl}/@${viewer.handle}`, session.token);
+  const servers = await signInAndStart(pool, held, { userId: viewer.id, databaseUrl, tmpPrefix: 'entraide-bench-feed-', firstPath: `/@${viewer.handle}` });
+  const { app, appUrl, signedIn } = servers;
 
   // Page 10: follow the "older posts" link nine times.
   let page10 = '/';

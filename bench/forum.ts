@@ -26,21 +26,16 @@
 //
 // The product target: the topic page signed out at least 20 % of the select-1 route's requests per
 // second (the other rows are shown against the same share, for information).
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {
   FORUM_MANIFEST_PATH,
   baselineTargets,
   benchDatabaseUrl,
   cleanupHeld,
   count,
-  insertBenchSession,
   openBenchPool,
   readManifest,
   runAndExit,
-  signedInHeaders,
-  startServers,
+  signInAndStart,
   type Held,
   type Target,
 } from './lib.ts';
@@ -87,12 +82,8 @@ async function main(): Promise<void> {
   );
   const category = manifest.category;
 
-  const session = await insertBenchSession(pool, viewer.id);
-  held.sessionId = session.sessionId;
-  held.tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'entraide-bench-forum-'));
-  const servers = await startServers({ tmpDir: held.tmpDir, databaseUrl, profile: settings.profile, bare: true });
-  const { app, appUrl } = servers;
-  const signedIn = await signedInHeaders(`${appUrl}/discussions`, session.token);
+  const servers = await signInAndStart(pool, held, { userId: viewer.id, databaseUrl, tmpPrefix: 'entraide-bench-forum-', firstPath: '/discussions', profile: settings.profile, bare: true });
+  const { app, appUrl, signedIn } = servers;
 
   const signedCheck = (body: string, signed: boolean) => {
     if (signed && !body.includes(`href="/@${viewer.handle}"`)) return 'not signed in (no link to the viewer’s profile)';

@@ -448,6 +448,23 @@ export async function startServers(o: { tmpDir: string; databaseUrl: string; pro
   return s;
 }
 
+/**
+ * Signs `userId` in with a session row (on `pool`), starts the servers (startServers) in a new temporary folder
+ * named after `tmpPrefix`, and returns them with the signed-in cookies (the CSRF cookie set by
+ * `firstPath`). The session row and the folder go into `held`, for its cleanup.
+ */
+export async function signInAndStart(
+  pool: pg.Pool,
+  held: Held,
+  o: { userId: number; databaseUrl: string; tmpPrefix: string; firstPath: string; profile?: boolean; bare?: boolean },
+): Promise<Servers & { signedIn: Record<string, string> }> {
+  const { token, sessionId } = await insertBenchSession(pool, o.userId);
+  held.sessionId = sessionId;
+  held.tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), o.tmpPrefix));
+  const servers = await startServers({ tmpDir: held.tmpDir, databaseUrl: o.databaseUrl, profile: o.profile, bare: o.bare });
+  return { ...servers, signedIn: await signedInHeaders(`${servers.appUrl}${o.firstPath}`, token) };
+}
+
 export interface Target extends Load {
   key: string;
   name: string;

@@ -32,9 +32,6 @@
 //   BENCH_QUIET_WAIT   seconds to wait at most for other work on the machine to stop (default 180)
 //
 // The product target: each page at least 15 % of the select-1 route's requests per second.
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {
   SEED_MANIFEST_PATH,
   baselineTargets,
@@ -42,12 +39,10 @@ import {
   checkMemberCount,
   cleanupHeld,
   count,
-  insertBenchSession,
   openBenchPool,
   readManifest,
   runAndExit,
-  signedInHeaders,
-  startServers,
+  signInAndStart,
   type Held,
   type Target,
 } from './lib.ts';
@@ -84,12 +79,8 @@ async function main(): Promise<void> {
   const bigWall = manifest.fullWalls[0]!;
   const medianWall = manifest.fullWalls[1] ?? bigWall;
 
-  const session = await insertBenchSession(pool, viewer.id);
-  held.sessionId = session.sessionId;
-  held.tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'entraide-bench-pages-'));
-  const servers = await startServers({ tmpDir: held.tmpDir, databaseUrl, profile: settings.profile, bare: true });
-  const { app, appUrl } = servers;
-  const signedIn = await signedInHeaders(`${appUrl}/@${viewer.handle}`, session.token);
+  const servers = await signInAndStart(pool, held, { userId: viewer.id, databaseUrl, tmpPrefix: 'entraide-bench-pages-', firstPath: `/@${viewer.handle}`, profile: settings.profile, bare: true });
+  const { app, appUrl, signedIn } = servers;
 
   const wallCheck = (handle: string, signed: boolean) => (body: string) => {
     if (!body.includes(`@${handle}`)) return `the wall does not name @${handle}`;
