@@ -14,10 +14,8 @@ import { adjustFollowCounts, deleteFollow, insertFollow, isFollowing } from '../
 import {
   deleteFollowRequest,
   deleteHashtagFollow,
-  hasFollowRequest,
   insertFollowRequest,
   insertHashtagFollow,
-  isFollowingHashtag,
   listFollowers,
   listFollowing,
   listFollowRequests,
@@ -45,6 +43,8 @@ export interface FollowResult {
   changed: boolean;
   /** where things stand after the action */
   state: FollowState;
+  /** an unfollow took back a pending request (there was no follow to undo) */
+  withdrawn?: boolean;
 }
 
 const LIST_PAGE = 30;
@@ -90,28 +90,31 @@ export function createFollowService({ db, cache, config }: CachingDeps) {
     async follow(viewer: Viewer | null, handle: string): Promise<FollowResult> {
       const { viewer: follower, owner } = await target(viewer, handle);
       const outcome = await db.transaction().execute(async (trx): Promise<{ changed: boolean; state: FollowState }> => {
-        if (await isFollowing(trx, follower.id, owner.id)) return { changed: false, state: 'following' };
         if (owner.approve_followers) {
+          // A member already followed before they turned approval on stays followed: no request.
+          if (await isFollowing(trx, follower.id, owner.id)) return { changed: false, state: 'following' };
           const asked = await insertFollowRequest(trx, follower.id, owner.id);
           if (asked) await insertNotifications(trx, [{ userId: owner.id, kind: 'follow_request', actorId: follower.id }]);
           return { changed: asked, state: 'requested' };
         }
         return { changed: await startFollowing(trx, follower.id, owner.id), state: 'following' };
       });
-      if (outcome.state === 'following') afterCommit(outcome.changed, follower.id, owner.id);
-      if (outcome.changed && outcome.state === 'following') await trimQuietly(db, [follower.id], config.feedKeep);
+      if (outcome.changed && outcome.state === 'following') {
+        afterCommit(true, follower.id, owner.id);
+        await trimQuietly(db, [follower.id], config.feedKeep);
+      }
       return { handle: owner.handle, ...outcome };
     },
 
     /** Stops following, or withdraws a pending request. */
     async unfollow(viewer: Viewer | null, handle: string): Promise<FollowResult> {
       const { viewer: follower, owner } = await target(viewer, handle);
-      const changed = await db.transaction().execute(async (trx) => {
-        const withdrawn = await deleteFollowRequest(trx, follower.id, owner.id);
-        return (await stopFollowing(trx, follower.id, owner.id)) || withdrawn;
-      });
-      afterCommit(changed, follower.id, owner.id);
-      return { handle: owner.handle, changed, state: 'none' };
+      const { unfollowed, withdrawn } = await db.transaction().execute(async (trx) => ({
+        withdrawn: await deleteFollowRequest(trx, follower.id, owner.id),
+        unfollowed: await stopFollowing(trx, follower.id, owner.id),
+      }));
+      afterCommit(unfollowed, follower.id, owner.id);
+      return { handle: owner.handle, changed: unfollowed || withdrawn, state: 'none', withdrawn: withdrawn && !unfollowed };
     },
 
     /** The viewer stops `handle` from following them. */
@@ -121,11 +124,6 @@ export function createFollowService({ db, cache, config }: CachingDeps) {
       const changed = await db.transaction().execute((trx) => stopFollowing(trx, follower.id, viewer.id));
       afterCommit(changed, follower.id, viewer.id);
       return { handle: follower.handle, changed, state: 'none' };
-    },
-
-    /** Whether the viewer asked to follow this member and waits for an answer. */
-    async requested(viewer: Viewer | null, ownerId: number): Promise<boolean> {
-      return isActive(viewer) ? hasFollowRequest(db, viewer.id, ownerId) : false;
     },
 
     async requests(viewer: Viewer | null, cursor: string | undefined): Promise<{ approve: boolean; page: Page<PersonRow> }> {
@@ -180,10 +178,6 @@ export function createFollowService({ db, cache, config }: CachingDeps) {
     },
 
     // ---- hashtags ----
-
-    async followsHashtag(viewer: Viewer | null, tag: string): Promise<boolean> {
-      return isActive(viewer) ? isFollowingHashtag(db, viewer.id, tag) : false;
-    },
 
     async setHashtagFollow(viewer: Viewer | null, rawTag: string, follow: boolean): Promise<{ tag: string; changed: boolean }> {
       const tag = normaliseTag(rawTag);
