@@ -3,9 +3,9 @@
 // at read (followers-only posts go with the follow), suggestions when it is empty, the visitors'
 // home page, and the bounded retention of the materialised inbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Response } from 'supertest';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
+import { publishPost as publish } from '../support/social.ts';
 import { msg } from '../support/html.ts';
 import { deliverToFollowersOf, FEED_REASONS, trimFeeds } from '../../server/repos/feed.ts';
 import type { User } from '../../server/db/schema.ts';
@@ -29,13 +29,6 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const postIdFrom = (res: Response) => {
-  expect(res.status, res.text.slice(0, 300)).toBe(303);
-  return Number(/#post-(\d+)/.exec(res.headers.location!)![1]);
-};
-async function publish(c: Client, wall: string, body: string, visibility = 'members') {
-  return postIdFrom(await c.submitMultipart(`/@${wall}/posts`, { body, visibility }, {}, { from: `/@${wall}/posts/new` }));
-}
 async function feed(c: Client, path = '/') {
   const res = await c.get(path);
   expect(res.status).toBe(200);
