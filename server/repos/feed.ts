@@ -124,11 +124,14 @@ export async function withdrawCategory(db: Executor, followerId: number, categor
     where f.member_id = ${followerId} and f.topic_id is not null and t.id = f.topic_id and t.category_id = ${categoryId}`.execute(db);
 }
 
-/** The recent posts of a member just followed enter the follower's feed. */
-export async function backfillMember(db: Executor, followerId: number, followeeId: number, limit = BACKFILL): Promise<void> {
+/** The recent posts of a member just followed enter the feeds of their new followers (read once for all). */
+export async function backfillMember(db: Executor, followerIds: readonly number[], followeeId: number, limit = BACKFILL): Promise<void> {
+  if (!followerIds.length) return;
   await sql`
     insert into feed_items (member_id, post_id, feed_at, reasons)
-    select ${followerId}::int8, id, created_at, ${FEED_REASONS.followed}::int from (
+    select f.id, recent.id, recent.created_at, ${FEED_REASONS.followed}::int
+    from unnest(${[...followerIds]}::int8[]) as f(id)
+    cross join (
       select id, created_at from posts where author_id = ${followeeId} and visibility = any(${[...FOLLOWERS_SEE]}::text[])
       order by created_at desc, id desc limit ${limit}
     ) recent

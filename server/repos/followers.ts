@@ -80,6 +80,24 @@ export function listFollowRequests(db: Executor, targetId: number, limit: number
   return listPeople(db, 'follow_requests', 'requester_id', 'target_id', targetId, limit, before);
 }
 
+/**
+ * Turns every waiting request to `targetId` from an active member into a follow, in one
+ * statement; answers the members who now follow (a requester already following is left out).
+ */
+export async function acceptFollowRequests(db: Executor, targetId: number): Promise<number[]> {
+  const { rows } = await sql<{ follower_id: number }>`
+    with moved as (
+      delete from follow_requests r using users u
+      where r.target_id = ${targetId} and u.id = r.requester_id and u.status = 'active'
+      returning r.requester_id
+    )
+    insert into follows (follower_id, followee_id)
+    select requester_id, ${targetId}::int8 from moved
+    on conflict (follower_id, followee_id) where followee_id is not null do nothing
+    returning follower_id`.execute(db);
+  return rows.map((r) => Number(r.follower_id));
+}
+
 export async function setApproveFollowers(db: Executor, userId: number, approve: boolean): Promise<void> {
   await db.updateTable('profiles').set({ approve_followers: approve }).where('user_id', '=', userId).execute();
 }

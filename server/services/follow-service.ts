@@ -12,6 +12,7 @@
 import { NotFoundError } from '../errors.ts';
 import { adjustFollowCounts, deleteFollow, insertFollow, isFollowing } from '../repos/follows.ts';
 import {
+  acceptFollowRequests,
   deleteFollowRequest,
   deleteHashtagFollow,
   insertFollowRequest,
@@ -64,18 +65,24 @@ export function createFollowService({ db, cache, config }: CachingDeps) {
     return { viewer, owner };
   }
 
+  /** What follows new follows rows, in their transaction: counts, the followers' feeds, notifications. */
+  async function welcome(trx: Executor, followerIds: readonly number[], followeeId: number): Promise<void> {
+    if (!followerIds.length) return;
+    await adjustFollowCounts(trx, followerIds, followeeId, 1);
+    await backfillMember(trx, followerIds, followeeId);
+    await insertNotifications(trx, followerIds.map((id) => ({ userId: followeeId, kind: 'new_follower' as const, actorId: id })));
+  }
+
   /** Creates the follow (counts, feed, notification) in a transaction; false when it existed. */
   async function startFollowing(trx: Executor, followerId: number, followeeId: number): Promise<boolean> {
     if (!(await insertFollow(trx, followerId, followeeId))) return false;
-    await adjustFollowCounts(trx, followerId, followeeId, 1);
-    await backfillMember(trx, followerId, followeeId);
-    await insertNotifications(trx, [{ userId: followeeId, kind: 'new_follower', actorId: followerId }]);
+    await welcome(trx, [followerId], followeeId);
     return true;
   }
 
   async function stopFollowing(trx: Executor, followerId: number, followeeId: number): Promise<boolean> {
     if (!(await deleteFollow(trx, followerId, followeeId))) return false;
-    await adjustFollowCounts(trx, followerId, followeeId, -1);
+    await adjustFollowCounts(trx, [followerId], followeeId, -1);
     await withdrawMember(trx, followerId, followeeId);
     return true;
   }
@@ -151,20 +158,16 @@ export function createFollowService({ db, cache, config }: CachingDeps) {
      */
     async setApproval(viewer: Viewer | null, approve: boolean): Promise<void> {
       if (!isActive(viewer)) throw new UnauthenticatedError();
-      const accepted: number[] = [];
-      await db.transaction().execute(async (trx) => {
+      // A fixed number of statements however many requests wait (no per-request round trips).
+      const accepted = await db.transaction().execute(async (trx) => {
         await setApproveFollowers(trx, viewer.id, approve);
-        if (approve) return;
-        for (;;) {
-          const waiting = await listFollowRequests(trx, viewer.id, 100);
-          if (!waiting.length) break;
-          for (const r of waiting) {
-            await deleteFollowRequest(trx, r.id, viewer.id);
-            if (await startFollowing(trx, r.id, viewer.id)) accepted.push(r.id);
-          }
-        }
+        if (approve) return [];
+        const followers = await acceptFollowRequests(trx, viewer.id);
+        await welcome(trx, followers, viewer.id);
+        return followers;
       });
       cache.invalidate([cacheTags.profile(viewer.id), ...accepted.map((id) => cacheTags.profile(id))]);
+      await trimQuietly(db, accepted, config.feedKeep);
     },
 
     async followers(handle: string, cursor: string | undefined): Promise<{ owner: ProfileRow; page: Page<PersonRow> }> {

@@ -132,6 +132,41 @@ describe('approving followers', () => {
   });
 });
 
+describe('turning approval off with many requests waiting', () => {
+  it('accepts every active requester at once: exact counts, one notification each, their feeds filled', async () => {
+    const popular = await createUser(t.db, { handle: 'popular', displayName: 'Populaire' });
+    const popular_c = await t.loggedIn(popular.handle);
+    const early = await createUser(t.db, { handle: 'early_fan' });
+    await (await t.loggedIn(early.handle)).submit('/@popular/follow', {}, { from: '/@popular' });
+    await popular_c.submit('/settings/followers', { approve: '1' }, { from: '/settings/followers' });
+    await publish(popular_c, 'popular', 'Pour mes abonnés seulement', 'followers');
+    const askers: User[] = [];
+    for (let i = 0; i < 4; i++) {
+      const u = await createUser(t.db, { handle: `asker_${i}` });
+      expect((await (await t.loggedIn(u.handle)).submit('/@popular/follow', {}, { from: '/@popular' })).headers.location).toBe('/@popular?notice=requested');
+      askers.push(u);
+    }
+    // A request whose author is no longer active is not accepted.
+    const gone = await createUser(t.db, { handle: 'gone_asker' });
+    await t.db.insertInto('follow_requests').values({ requester_id: gone.id, target_id: popular.id }).execute();
+    await t.db.updateTable('users').set({ status: 'rejected' }).where('id', '=', gone.id).execute();
+
+    const res = await popular_c.submit('/settings/followers', { approve: '0' }, { from: '/settings/followers' });
+    expect(res.headers.location).toBe('/settings/followers?notice=approvalSaved');
+    expect(await counts(popular)).toEqual({ follower_count: 5, following_count: 0 });
+    for (const u of askers) {
+      expect(await isFollowing(t.db, u.id, popular.id)).toBe(true);
+      expect(await counts(u)).toEqual({ follower_count: 0, following_count: 1 });
+      const feed = await t.db.selectFrom('feed_items').select('post_id').where('member_id', '=', u.id).execute();
+      expect(feed).toHaveLength(1);
+    }
+    const notes = (await notificationsOf(popular)).filter((n) => n.kind === 'new_follower');
+    expect(notes.map((n) => n.actor_id).sort()).toEqual([early, ...askers].map((u) => u.id).sort());
+    expect(await t.db.selectFrom('follow_requests').select('requester_id').where('target_id', '=', popular.id).execute()).toEqual([{ requester_id: gone.id }]);
+    expect(await isFollowing(t.db, gone.id, popular.id)).toBe(false);
+  });
+});
+
 describe('removing a follower', () => {
   it('stops them following: counts, followers-only posts and feed items go', async () => {
     const page = await carla_c.get('/@carla/followers');
