@@ -89,7 +89,8 @@ export function createFeedService(deps: CachingDeps & { posts: PostService; topi
         return topic ? [{ topic }] : [];
       });
       const next = rows.length > FEED_PAGE_SIZE && last ? encodeCursor({ createdAt: last.feed_at, id: last.item_key }) : undefined;
-      const suggestions = !before && items.length === 0 ? await this.suggestions(viewer) : null;
+      // Only a feed with nothing at all is "empty" (a page whose items are all hidden now has a next).
+      const suggestions = !before && !next && items.length === 0 ? await this.suggestions(viewer) : null;
       return { kind: 'feed', page: { items, next }, suggestions };
     },
 

@@ -162,6 +162,23 @@ describe('pages', () => {
     expect(count(await feed(pager_c, '/?before=garbage'), 'Message numéro')).toBe(20);
   });
 
+  it('still leads to older posts when every item of a page is hidden from the member now', async () => {
+    const late = await createUser(t.db, { handle: 'late_reader' });
+    const late_c = await t.loggedIn(late.handle);
+    await publish(late_c, 'late_reader', 'Mon message plus ancien');
+    // Twenty newer items the member may no longer see (say, kept for people they unfollowed).
+    const since = Date.now();
+    for (let i = 0; i < 20; i++) {
+      const id = await publish(stranger_c, 'stranger', `Caché numéro ${i}`, 'mentioned');
+      await t.db.insertInto('feed_items').values({ member_id: late.id, post_id: id, feed_at: new Date(since + 1000 + i), reasons: FEED_REASONS.followed }).execute();
+    }
+    const first = await feed(late_c);
+    expect(first).not.toContain('Caché numéro');
+    expect(first).not.toContain(msg('feed.empty.title'));
+    const next = /href="\/\?before=([^"]+)"/.exec(first)![1]!;
+    expect(await feed(late_c, `/?before=${next}`)).toContain('Mon message plus ancien');
+  });
+
   it('keeps only the newest items of each feed when trimmed', async () => {
     const pager = await t.db.selectFrom('users').select('id').where('handle', '=', 'pager').executeTakeFirstOrThrow();
     await trimFeeds(t.db, [pager.id], 10);
