@@ -112,14 +112,19 @@ describe('what enters the feed', () => {
 });
 
 describe('after an unfollow', () => {
+  /** The reasons of the reader's feed items for the posts with this body. */
+  const reasonsOf = async (body: string) =>
+    (await t.db.selectFrom('feed_items as f').innerJoin('posts as p', 'p.id', 'f.post_id').select('f.reasons').where('f.member_id', '=', reader.id).where('p.body', '=', body).execute()).map((r) => r.reasons);
+
   it('drops the followed member’s posts, followers-only ones included, but keeps those another reason holds', async () => {
     expect((await reader_c.submit('/@friend/unfollow', {}, { from: '/@friend' })).status).toBe(303);
     const html = await feed(reader_c);
     expect(html).not.toContain('Écrit après le suivi');
     expect(html).not.toContain('Écrit avant le suivi');
     expect(html).not.toContain('Je relaie ceci');
-    // On the reader's wall, with a followed hashtag: still there.
+    // On the reader's wall, with a followed hashtag: still there, without the "followed" reason.
     expect(html).toContain('Pour toi, avec');
+    expect(await reasonsOf('Pour toi, avec #velo')).toEqual([FEED_REASONS.wall | FEED_REASONS.hashtag]);
   });
 
   it('drops hashtag posts after unfollowing the hashtag', async () => {
@@ -127,6 +132,8 @@ describe('after an unfollow', () => {
     const html = await feed(reader_c);
     expect(html).not.toContain('Atelier');
     expect(html).toContain('Pour toi, avec');
+    expect(await reasonsOf('Pour toi, avec #velo')).toEqual([FEED_REASONS.wall]);
+    expect(await reasonsOf('Atelier #velo samedi')).toEqual([]);
   });
 });
 
