@@ -246,7 +246,7 @@ async function main() {
         .transaction()
         .execute(async (trx) => {
           await fanOutPost(trx, post, tags);
-          await backfillMember(trx, manifest.viewer.id, stranger);
+          await backfillMember(trx, [manifest.viewer.id], stranger);
           await withdrawMember(trx, manifest.viewer.id, followed);
           await trimFeeds(trx, [manifest.viewer.id], 500);
           if (forumWrites?.topic) {

@@ -2,7 +2,8 @@
 // when it is empty) or, for visitors, the recent public posts and the latest topics.
 import type { Translate } from '../i18n/index.ts';
 import type { HomePage } from '../services/feed-service.ts';
-import { personOf, presentPost, presentPosts } from './posts.ts';
+import { presentPeople } from './followers.ts';
+import { presentPost, presentPosts } from './posts.ts';
 import { presentCategory, presentTopicCard, presentTopicItem, presentTopicList } from './topics.ts';
 
 export function presentHome(home: HomePage, t: Translate) {
@@ -23,8 +24,8 @@ export function presentHome(home: HomePage, t: Translate) {
       hasTopics: home.page.items.some((e) => 'topic' in e),
       suggestions: s
         ? {
-            sharingTags: s.sharingTags.map((m) => ({ ...personOf(m.handle, m.display_name, m.avatar_key), shared: m.shared })),
-            active: s.active.map((m) => ({ ...personOf(m.handle, m.display_name, m.avatar_key), posts: m.post_count })),
+            sharingTags: presentPeople(s.sharingTags),
+            active: presentPeople(s.active),
             topics: s.topics.map(presentTopicItem),
             categories: s.categories.map(presentCategory),
           }

@@ -1,7 +1,7 @@
-// People in followers, following and follow-request lists, as templates receive them.
-import type { PersonRow } from '../repos/followers.ts';
+// People in followers, following and follow-request lists and in the feed's suggestions, as the
+// people-list partial receives them.
 import { personOf } from './posts.ts';
 
-export function presentPeople(rows: readonly PersonRow[]) {
-  return rows.map((r) => ({ ...personOf(r.handle, r.display_name, r.avatar_key), since: r.created_at }));
+export function presentPeople(rows: readonly { handle: string; display_name: string; avatar_key: string | null }[]) {
+  return rows.map((r) => personOf(r.handle, r.display_name, r.avatar_key));
 }

@@ -22,7 +22,7 @@
 //   a sample of recipients, and the feed simply ends there (older posts are on walls).
 import { sql } from 'kysely';
 import type { Executor } from '../db/executor.ts';
-import type { Cursor } from '../db/pagination.ts';
+import { olderThan, type Cursor } from '../db/pagination.ts';
 import type { Visibility } from '../db/schema.ts';
 
 export const FEED_REASONS = {
@@ -124,11 +124,14 @@ export async function withdrawCategory(db: Executor, followerId: number, categor
     where f.member_id = ${followerId} and f.topic_id is not null and t.id = f.topic_id and t.category_id = ${categoryId}`.execute(db);
 }
 
-/** The recent posts of a member just followed enter the follower's feed. */
-export async function backfillMember(db: Executor, followerId: number, followeeId: number, limit = BACKFILL): Promise<void> {
+/** The recent posts of a member just followed enter the feeds of their new followers (read once for all). */
+export async function backfillMember(db: Executor, followerIds: readonly number[], followeeId: number, limit = BACKFILL): Promise<void> {
+  if (!followerIds.length) return;
   await sql`
     insert into feed_items (member_id, post_id, feed_at, reasons)
-    select ${followerId}::int8, id, created_at, ${FEED_REASONS.followed}::int from (
+    select f.id, recent.id, recent.created_at, ${FEED_REASONS.followed}::int
+    from unnest(${[...followerIds]}::int8[]) as f(id)
+    cross join (
       select id, created_at from posts where author_id = ${followeeId} and visibility = any(${[...FOLLOWERS_SEE]}::text[])
       order by created_at desc, id desc limit ${limit}
     ) recent
@@ -147,11 +150,17 @@ export async function backfillHashtag(db: Executor, followerId: number, tag: str
     ${upsertReasons}`.execute(db);
 }
 
-/** Withdraws `reason` from the given items of a member; items left without a reason go. */
+/**
+ * Withdraws `reason` from the given items of a member; items left without a reason go. One
+ * statement: the items are found once, and the delete (reason was the only one) and the update
+ * (other reasons remain) touch disjoint rows.
+ */
 async function withdraw(db: Executor, memberId: number, reason: FeedReason, postIds: ReturnType<typeof sql>): Promise<void> {
-  await sql`delete from feed_items where member_id = ${memberId} and reasons = ${reason} and post_id in (${postIds})`.execute(db);
-  await sql`update feed_items set reasons = reasons & ~${reason}::int
-            where member_id = ${memberId} and reasons & ${reason} <> 0 and reasons & ~${reason}::int <> 0 and post_id in (${postIds})`.execute(db);
+  await sql`
+    with hit as (${postIds}),
+    gone as (delete from feed_items where member_id = ${memberId} and reasons = ${reason} and post_id in (select post_id from hit))
+    update feed_items set reasons = reasons & ~${reason}::int
+    where member_id = ${memberId} and reasons & ${reason} <> 0 and reasons & ~${reason}::int <> 0 and post_id in (select post_id from hit)`.execute(db);
 }
 
 /**
@@ -202,14 +211,14 @@ export interface FeedRow {
 /** One page of a member's feed: post or topic ids, newest first; the cursor id is the item_key. */
 export async function listFeed(db: Executor, memberId: number, limit: number, before?: Cursor): Promise<FeedRow[]> {
   let q = db.selectFrom('feed_items').select(['post_id', 'topic_id', 'item_key', 'feed_at']).where('member_id', '=', memberId);
-  if (before) q = q.where(sql<boolean>`(feed_at, item_key) < (${before.createdAt}, ${before.id})`);
+  if (before) q = q.where(olderThan('feed_at', 'item_key', before));
   return q.orderBy('feed_at', 'desc').orderBy('item_key', 'desc').limit(limit).execute();
 }
 
 /** The newest public posts (the home page of visitors), by the posts_public_idx index. */
 export async function listPublicPostIds(db: Executor, limit: number, before?: Cursor): Promise<{ id: number; created_at: Date }[]> {
   let q = db.selectFrom('posts').select(['id', 'created_at']).where('visibility', '=', 'public');
-  if (before) q = q.where(sql<boolean>`(created_at, id) < (${before.createdAt}, ${before.id})`);
+  if (before) q = q.where(olderThan('created_at', 'id', before));
   return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 

@@ -12,31 +12,41 @@ export interface PersonRow {
   created_at: Date;
 }
 
-/** Active members following `userId`, newest follow first (follows_followee_idx). created_at is the follow's. */
-export async function listFollowers(db: Executor, userId: number, limit: number, before?: Cursor): Promise<PersonRow[]> {
+/**
+ * Active members on one side of a relation table (follows, follow_requests), newest row first:
+ * the lists below differ only in the table, the column naming the listed person and the column
+ * naming the list's owner. created_at is the relation's; the cursor is (created_at, person id).
+ * `person is not null` lets the planner use the partial follows indexes (hashtag rows join no one).
+ */
+function listPeople(
+  db: Executor,
+  from: 'follows' | 'follow_requests',
+  person: 'follower_id' | 'followee_id' | 'requester_id',
+  owner: 'follower_id' | 'followee_id' | 'target_id',
+  ownerId: number,
+  limit: number,
+  before?: Cursor,
+): Promise<PersonRow[]> {
+  const personId = sql.ref<number>(`r.${person}`);
   let q = db
-    .selectFrom('follows as f')
-    .innerJoin('users as u', 'u.id', 'f.follower_id')
-    .innerJoin('profiles as p', 'p.user_id', 'f.follower_id')
-    .select(['u.id', 'u.handle', 'u.display_name', 'p.avatar_key', 'f.created_at'])
-    .where('f.followee_id', '=', userId)
+    .selectFrom(sql.table(from).as('r'))
+    .innerJoin('users as u', (j) => j.on(sql<boolean>`u.id = ${personId}`))
+    .innerJoin('profiles as p', 'p.user_id', 'u.id')
+    .select(['u.id', 'u.handle', 'u.display_name', 'p.avatar_key', sql<Date>`r.created_at`.as('created_at')])
+    .where(sql<boolean>`${sql.ref(`r.${owner}`)} = ${ownerId} and ${personId} is not null`)
     .where('u.status', '=', 'active');
-  if (before) q = q.where(olderThan('f.created_at', 'f.follower_id', before));
-  return q.orderBy('f.created_at', 'desc').orderBy('f.follower_id', 'desc').limit(limit).execute();
+  if (before) q = q.where(olderThan('r.created_at', `r.${person}`, before));
+  return q.orderBy(sql`r.created_at`, 'desc').orderBy(personId, 'desc').limit(limit).execute();
 }
 
-/** Active members `userId` follows, newest follow first (follows_following_idx). */
-export async function listFollowing(db: Executor, userId: number, limit: number, before?: Cursor): Promise<PersonRow[]> {
-  let q = db
-    .selectFrom('follows as f')
-    .innerJoin('users as u', 'u.id', 'f.followee_id')
-    .innerJoin('profiles as p', 'p.user_id', 'u.id')
-    .select(['u.id', 'u.handle', 'u.display_name', 'p.avatar_key', 'f.created_at'])
-    .where('f.follower_id', '=', userId)
-    .where('f.followee_id', 'is not', null)
-    .where('u.status', '=', 'active');
-  if (before) q = q.where(sql<boolean>`(f.created_at, f.followee_id) < (${before.createdAt}, ${before.id})`);
-  return q.orderBy('f.created_at', 'desc').orderBy('f.followee_id', 'desc').limit(limit).execute();
+/** Active members following `userId`, newest follow first (follows_followee_idx). */
+export function listFollowers(db: Executor, userId: number, limit: number, before?: Cursor): Promise<PersonRow[]> {
+  return listPeople(db, 'follows', 'follower_id', 'followee_id', userId, limit, before);
+}
+
+/** Active members `userId` follows, newest follow first (follows_following_idx; hashtag rows join no user). */
+export function listFollowing(db: Executor, userId: number, limit: number, before?: Cursor): Promise<PersonRow[]> {
+  return listPeople(db, 'follows', 'followee_id', 'follower_id', userId, limit, before);
 }
 
 // ---- follow requests ---------------------------------------------------------------------
@@ -66,16 +76,26 @@ export async function hasFollowRequest(db: Executor, requesterId: number, target
 }
 
 /** Requests waiting for `targetId`, newest first. created_at is the request's. */
-export async function listFollowRequests(db: Executor, targetId: number, limit: number, before?: Cursor): Promise<PersonRow[]> {
-  let q = db
-    .selectFrom('follow_requests as r')
-    .innerJoin('users as u', 'u.id', 'r.requester_id')
-    .innerJoin('profiles as p', 'p.user_id', 'u.id')
-    .select(['u.id', 'u.handle', 'u.display_name', 'p.avatar_key', 'r.created_at'])
-    .where('r.target_id', '=', targetId)
-    .where('u.status', '=', 'active');
-  if (before) q = q.where(olderThan('r.created_at', 'r.requester_id', before));
-  return q.orderBy('r.created_at', 'desc').orderBy('r.requester_id', 'desc').limit(limit).execute();
+export function listFollowRequests(db: Executor, targetId: number, limit: number, before?: Cursor): Promise<PersonRow[]> {
+  return listPeople(db, 'follow_requests', 'requester_id', 'target_id', targetId, limit, before);
+}
+
+/**
+ * Turns every waiting request to `targetId` from an active member into a follow, in one
+ * statement; answers the members who now follow (a requester already following is left out).
+ */
+export async function acceptFollowRequests(db: Executor, targetId: number): Promise<number[]> {
+  const { rows } = await sql<{ follower_id: number }>`
+    with moved as (
+      delete from follow_requests r using users u
+      where r.target_id = ${targetId} and u.id = r.requester_id and u.status = 'active'
+      returning r.requester_id
+    )
+    insert into follows (follower_id, followee_id)
+    select requester_id, ${targetId}::int8 from moved
+    on conflict (follower_id, followee_id) where followee_id is not null do nothing
+    returning follower_id`.execute(db);
+  return rows.map((r) => Number(r.follower_id));
 }
 
 export async function setApproveFollowers(db: Executor, userId: number, approve: boolean): Promise<void> {

@@ -1,5 +1,6 @@
 // Who follows whom. The counters on profiles move in the same transaction as the row, and only
 // when the row really changed, so concurrent follows never lose or double-count an update.
+import { sql } from 'kysely';
 import type { Executor } from '../db/executor.ts';
 
 /** Whether followerId follows followeeId (post visibility, wall policy, the follow button). */
@@ -37,20 +38,17 @@ export async function deleteFollow(db: Executor, followerId: number, followeeId:
 }
 
 /**
- * follower_count of the followee and following_count of the follower move by delta, with
- * `x = x + delta` (never read-then-write). The two rows are updated in id order, so A following B
- * while B follows A cannot deadlock.
+ * follower_count of the followee moves by delta per follower, and following_count of each
+ * follower by delta, in one statement with `x = x + delta` (never read-then-write). The rows are
+ * locked in id order first, so A following B while B follows A (or a batch of accepted requests
+ * meeting a follow) cannot deadlock.
  */
-export async function adjustFollowCounts(db: Executor, followerId: number, followeeId: number, delta: 1 | -1): Promise<void> {
-  const updates = [
-    { userId: followerId, column: 'following_count' as const },
-    { userId: followeeId, column: 'follower_count' as const },
-  ].sort((a, b) => a.userId - b.userId);
-  for (const { userId, column } of updates) {
-    await db
-      .updateTable('profiles')
-      .set((eb) => ({ [column]: eb(column, '+', delta) }))
-      .where('user_id', '=', userId)
-      .execute();
-  }
+export async function adjustFollowCounts(db: Executor, followerIds: readonly number[], followeeId: number, delta: 1 | -1): Promise<void> {
+  if (!followerIds.length) return;
+  await sql`
+    update profiles p set
+      follower_count = follower_count + case when p.user_id = ${followeeId} then ${delta * followerIds.length}::int else 0 end,
+      following_count = following_count + case when p.user_id = ${followeeId} then 0 else ${delta}::int end
+    from (select user_id from profiles where user_id = any(${[followeeId, ...followerIds]}::int8[]) order by user_id for update) locked
+    where p.user_id = locked.user_id`.execute(db);
 }

@@ -85,7 +85,7 @@ export async function profilesRoutes(app: FastifyInstance) {
       const viewer = requireViewer(request);
       const { handle } = request.params as { handle: string };
       const result = await follows[action](viewer, handle);
-      const notice = result.state === 'requested' ? 'requested' : action === 'follow' ? 'followed' : 'unfollowed';
+      const notice = action === 'follow' ? (result.state === 'requested' ? 'requested' : 'followed') : result.withdrawn ? 'requestWithdrawn' : 'unfollowed';
       return reply.redirect(withNotice(`/@${result.handle}`, notice), 303);
     });
   }

@@ -7,7 +7,7 @@
 // their cards (topics are public). A page may therefore show fewer than PAGE_SIZE
 // posts (one whose visibility narrowed since); the "older posts" cursor follows the inbox, not
 // what was shown, so nothing is skipped or repeated.
-import { decodeCursor, encodeCursor, type Page } from '../db/pagination.ts';
+import { decodeCursor, encodeCursor, toPage, type Page } from '../db/pagination.ts';
 import { listFeed, listPublicPostIds, membersSharingTags, mostActiveMembers, trimFeeds, type SuggestedMember } from '../repos/feed.ts';
 import { isActive } from '../policies/index.ts';
 import type { CachingDeps, Viewer } from './context.ts';
@@ -69,12 +69,10 @@ export function createFeedService(deps: CachingDeps & { posts: PostService; topi
     async home(viewer: Viewer | null, cursor: string | undefined): Promise<HomePage> {
       const before = decodeCursor(cursor);
       if (!isActive(viewer)) {
-        const rows = await listPublicPostIds(db, FEED_PAGE_SIZE + 1, before);
-        const shown = rows.slice(0, FEED_PAGE_SIZE);
-        const last = shown[shown.length - 1];
+        const { items: shown, next } = toPage(await listPublicPostIds(db, FEED_PAGE_SIZE + 1, before), FEED_PAGE_SIZE);
         const items = await posts.viewPosts(null, shown.map((r) => r.id));
         const latest = before ? null : await topics.recent(null, HOME_TOPICS);
-        return { kind: 'visitor', posts: { items, next: rows.length > FEED_PAGE_SIZE && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : undefined }, topics: latest };
+        return { kind: 'visitor', posts: { items, next }, topics: latest };
       }
       const rows = await listFeed(db, viewer.id, FEED_PAGE_SIZE + 1, before);
       const shown = rows.slice(0, FEED_PAGE_SIZE);
@@ -91,7 +89,8 @@ export function createFeedService(deps: CachingDeps & { posts: PostService; topi
         return topic ? [{ topic }] : [];
       });
       const next = rows.length > FEED_PAGE_SIZE && last ? encodeCursor({ createdAt: last.feed_at, id: last.item_key }) : undefined;
-      const suggestions = !before && items.length === 0 ? await this.suggestions(viewer) : null;
+      // Only a feed with nothing at all is "empty" (a page whose items are all hidden now has a next).
+      const suggestions = !before && !next && items.length === 0 ? await this.suggestions(viewer) : null;
       return { kind: 'feed', page: { items, next }, suggestions };
     },
 

@@ -12,12 +12,11 @@
 import { NotFoundError } from '../errors.ts';
 import { adjustFollowCounts, deleteFollow, insertFollow, isFollowing } from '../repos/follows.ts';
 import {
+  acceptFollowRequests,
   deleteFollowRequest,
   deleteHashtagFollow,
-  hasFollowRequest,
   insertFollowRequest,
   insertHashtagFollow,
-  isFollowingHashtag,
   listFollowers,
   listFollowing,
   listFollowRequests,
@@ -45,6 +44,8 @@ export interface FollowResult {
   changed: boolean;
   /** where things stand after the action */
   state: FollowState;
+  /** an unfollow took back a pending request (there was no follow to undo) */
+  withdrawn?: boolean;
 }
 
 const LIST_PAGE = 30;
@@ -64,18 +65,24 @@ export function createFollowService({ db, cache, config }: CachingDeps) {
     return { viewer, owner };
   }
 
+  /** What follows new follows rows, in their transaction: counts, the followers' feeds, notifications. */
+  async function welcome(trx: Executor, followerIds: readonly number[], followeeId: number): Promise<void> {
+    if (!followerIds.length) return;
+    await adjustFollowCounts(trx, followerIds, followeeId, 1);
+    await backfillMember(trx, followerIds, followeeId);
+    await insertNotifications(trx, followerIds.map((id) => ({ userId: followeeId, kind: 'new_follower' as const, actorId: id })));
+  }
+
   /** Creates the follow (counts, feed, notification) in a transaction; false when it existed. */
   async function startFollowing(trx: Executor, followerId: number, followeeId: number): Promise<boolean> {
     if (!(await insertFollow(trx, followerId, followeeId))) return false;
-    await adjustFollowCounts(trx, followerId, followeeId, 1);
-    await backfillMember(trx, followerId, followeeId);
-    await insertNotifications(trx, [{ userId: followeeId, kind: 'new_follower', actorId: followerId }]);
+    await welcome(trx, [followerId], followeeId);
     return true;
   }
 
   async function stopFollowing(trx: Executor, followerId: number, followeeId: number): Promise<boolean> {
     if (!(await deleteFollow(trx, followerId, followeeId))) return false;
-    await adjustFollowCounts(trx, followerId, followeeId, -1);
+    await adjustFollowCounts(trx, [followerId], followeeId, -1);
     await withdrawMember(trx, followerId, followeeId);
     return true;
   }
@@ -90,28 +97,31 @@ export function createFollowService({ db, cache, config }: CachingDeps) {
     async follow(viewer: Viewer | null, handle: string): Promise<FollowResult> {
       const { viewer: follower, owner } = await target(viewer, handle);
       const outcome = await db.transaction().execute(async (trx): Promise<{ changed: boolean; state: FollowState }> => {
-        if (await isFollowing(trx, follower.id, owner.id)) return { changed: false, state: 'following' };
         if (owner.approve_followers) {
+          // A member already followed before they turned approval on stays followed: no request.
+          if (await isFollowing(trx, follower.id, owner.id)) return { changed: false, state: 'following' };
           const asked = await insertFollowRequest(trx, follower.id, owner.id);
           if (asked) await insertNotifications(trx, [{ userId: owner.id, kind: 'follow_request', actorId: follower.id }]);
           return { changed: asked, state: 'requested' };
         }
         return { changed: await startFollowing(trx, follower.id, owner.id), state: 'following' };
       });
-      if (outcome.state === 'following') afterCommit(outcome.changed, follower.id, owner.id);
-      if (outcome.changed && outcome.state === 'following') await trimQuietly(db, [follower.id], config.feedKeep);
+      if (outcome.changed && outcome.state === 'following') {
+        afterCommit(true, follower.id, owner.id);
+        await trimQuietly(db, [follower.id], config.feedKeep);
+      }
       return { handle: owner.handle, ...outcome };
     },
 
     /** Stops following, or withdraws a pending request. */
     async unfollow(viewer: Viewer | null, handle: string): Promise<FollowResult> {
       const { viewer: follower, owner } = await target(viewer, handle);
-      const changed = await db.transaction().execute(async (trx) => {
-        const withdrawn = await deleteFollowRequest(trx, follower.id, owner.id);
-        return (await stopFollowing(trx, follower.id, owner.id)) || withdrawn;
-      });
-      afterCommit(changed, follower.id, owner.id);
-      return { handle: owner.handle, changed, state: 'none' };
+      const { unfollowed, withdrawn } = await db.transaction().execute(async (trx) => ({
+        withdrawn: await deleteFollowRequest(trx, follower.id, owner.id),
+        unfollowed: await stopFollowing(trx, follower.id, owner.id),
+      }));
+      afterCommit(unfollowed, follower.id, owner.id);
+      return { handle: owner.handle, changed: unfollowed || withdrawn, state: 'none', withdrawn: withdrawn && !unfollowed };
     },
 
     /** The viewer stops `handle` from following them. */
@@ -121,11 +131,6 @@ export function createFollowService({ db, cache, config }: CachingDeps) {
       const changed = await db.transaction().execute((trx) => stopFollowing(trx, follower.id, viewer.id));
       afterCommit(changed, follower.id, viewer.id);
       return { handle: follower.handle, changed, state: 'none' };
-    },
-
-    /** Whether the viewer asked to follow this member and waits for an answer. */
-    async requested(viewer: Viewer | null, ownerId: number): Promise<boolean> {
-      return isActive(viewer) ? hasFollowRequest(db, viewer.id, ownerId) : false;
     },
 
     async requests(viewer: Viewer | null, cursor: string | undefined): Promise<{ approve: boolean; page: Page<PersonRow> }> {
@@ -153,20 +158,16 @@ export function createFollowService({ db, cache, config }: CachingDeps) {
      */
     async setApproval(viewer: Viewer | null, approve: boolean): Promise<void> {
       if (!isActive(viewer)) throw new UnauthenticatedError();
-      const accepted: number[] = [];
-      await db.transaction().execute(async (trx) => {
+      // A fixed number of statements however many requests wait (no per-request round trips).
+      const accepted = await db.transaction().execute(async (trx) => {
         await setApproveFollowers(trx, viewer.id, approve);
-        if (approve) return;
-        for (;;) {
-          const waiting = await listFollowRequests(trx, viewer.id, 100);
-          if (!waiting.length) break;
-          for (const r of waiting) {
-            await deleteFollowRequest(trx, r.id, viewer.id);
-            if (await startFollowing(trx, r.id, viewer.id)) accepted.push(r.id);
-          }
-        }
+        if (approve) return [];
+        const followers = await acceptFollowRequests(trx, viewer.id);
+        await welcome(trx, followers, viewer.id);
+        return followers;
       });
       cache.invalidate([cacheTags.profile(viewer.id), ...accepted.map((id) => cacheTags.profile(id))]);
+      await trimQuietly(db, accepted, config.feedKeep);
     },
 
     async followers(handle: string, cursor: string | undefined): Promise<{ owner: ProfileRow; page: Page<PersonRow> }> {
@@ -180,10 +181,6 @@ export function createFollowService({ db, cache, config }: CachingDeps) {
     },
 
     // ---- hashtags ----
-
-    async followsHashtag(viewer: Viewer | null, tag: string): Promise<boolean> {
-      return isActive(viewer) ? isFollowingHashtag(db, viewer.id, tag) : false;
-    },
 
     async setHashtagFollow(viewer: Viewer | null, rawTag: string, follow: boolean): Promise<{ tag: string; changed: boolean }> {
       const tag = normaliseTag(rawTag);

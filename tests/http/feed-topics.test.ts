@@ -4,9 +4,9 @@
 // the posts; the visitors' home page lists the latest topics, and an empty feed suggests topics
 // and categories to follow.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Response } from 'supertest';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
+import { publishPost as publish } from '../support/social.ts';
 import { msg, unescapeHtml } from '../support/html.ts';
 import { FEED_REASONS, trimFeeds } from '../../server/repos/feed.ts';
 import type { User } from '../../server/db/schema.ts';
@@ -40,13 +40,6 @@ async function newTopic(c: Client, cat: number, title: string, body = 'Le messag
   return Number(/^\/t\/(\d+)$/.exec(res.headers.location!)![1]);
 }
 
-const postIdFrom = (res: Response) => {
-  expect(res.status, res.text.slice(0, 300)).toBe(303);
-  return Number(/#post-(\d+)/.exec(res.headers.location!)![1]);
-};
-async function publish(c: Client, wall: string, body: string, visibility = 'members') {
-  return postIdFrom(await c.submitMultipart(`/@${wall}/posts`, { body, visibility }, {}, { from: `/@${wall}/posts/new` }));
-}
 
 async function page(c: Client, path = '/') {
   const res = await c.get(path);

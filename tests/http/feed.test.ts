@@ -3,9 +3,9 @@
 // at read (followers-only posts go with the follow), suggestions when it is empty, the visitors'
 // home page, and the bounded retention of the materialised inbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Response } from 'supertest';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
+import { publishPost as publish } from '../support/social.ts';
 import { msg } from '../support/html.ts';
 import { deliverToFollowersOf, FEED_REASONS, trimFeeds } from '../../server/repos/feed.ts';
 import type { User } from '../../server/db/schema.ts';
@@ -29,13 +29,6 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const postIdFrom = (res: Response) => {
-  expect(res.status, res.text.slice(0, 300)).toBe(303);
-  return Number(/#post-(\d+)/.exec(res.headers.location!)![1]);
-};
-async function publish(c: Client, wall: string, body: string, visibility = 'members') {
-  return postIdFrom(await c.submitMultipart(`/@${wall}/posts`, { body, visibility }, {}, { from: `/@${wall}/posts/new` }));
-}
 async function feed(c: Client, path = '/') {
   const res = await c.get(path);
   expect(res.status).toBe(200);
@@ -119,14 +112,19 @@ describe('what enters the feed', () => {
 });
 
 describe('after an unfollow', () => {
+  /** The reasons of the reader's feed items for the posts with this body. */
+  const reasonsOf = async (body: string) =>
+    (await t.db.selectFrom('feed_items as f').innerJoin('posts as p', 'p.id', 'f.post_id').select('f.reasons').where('f.member_id', '=', reader.id).where('p.body', '=', body).execute()).map((r) => r.reasons);
+
   it('drops the followed member’s posts, followers-only ones included, but keeps those another reason holds', async () => {
     expect((await reader_c.submit('/@friend/unfollow', {}, { from: '/@friend' })).status).toBe(303);
     const html = await feed(reader_c);
     expect(html).not.toContain('Écrit après le suivi');
     expect(html).not.toContain('Écrit avant le suivi');
     expect(html).not.toContain('Je relaie ceci');
-    // On the reader's wall, with a followed hashtag: still there.
+    // On the reader's wall, with a followed hashtag: still there, without the "followed" reason.
     expect(html).toContain('Pour toi, avec');
+    expect(await reasonsOf('Pour toi, avec #velo')).toEqual([FEED_REASONS.wall | FEED_REASONS.hashtag]);
   });
 
   it('drops hashtag posts after unfollowing the hashtag', async () => {
@@ -134,6 +132,8 @@ describe('after an unfollow', () => {
     const html = await feed(reader_c);
     expect(html).not.toContain('Atelier');
     expect(html).toContain('Pour toi, avec');
+    expect(await reasonsOf('Pour toi, avec #velo')).toEqual([FEED_REASONS.wall]);
+    expect(await reasonsOf('Atelier #velo samedi')).toEqual([]);
   });
 });
 
@@ -167,6 +167,23 @@ describe('pages', () => {
     expect(second).not.toMatch(/href="\/\?before=/);
     // A cursor that does not parse is the first page.
     expect(count(await feed(pager_c, '/?before=garbage'), 'Message numéro')).toBe(20);
+  });
+
+  it('still leads to older posts when every item of a page is hidden from the member now', async () => {
+    const late = await createUser(t.db, { handle: 'late_reader' });
+    const late_c = await t.loggedIn(late.handle);
+    await publish(late_c, 'late_reader', 'Mon message plus ancien');
+    // Twenty newer items the member may no longer see (say, kept for people they unfollowed).
+    const since = Date.now();
+    for (let i = 0; i < 20; i++) {
+      const id = await publish(stranger_c, 'stranger', `Caché numéro ${i}`, 'mentioned');
+      await t.db.insertInto('feed_items').values({ member_id: late.id, post_id: id, feed_at: new Date(since + 1000 + i), reasons: FEED_REASONS.followed }).execute();
+    }
+    const first = await feed(late_c);
+    expect(first).not.toContain('Caché numéro');
+    expect(first).not.toContain(msg('feed.empty.title'));
+    const next = /href="\/\?before=([^"]+)"/.exec(first)![1]!;
+    expect(await feed(late_c, `/?before=${next}`)).toContain('Mon message plus ancien');
   });
 
   it('keeps only the newest items of each feed when trimmed', async () => {

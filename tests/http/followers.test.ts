@@ -2,9 +2,9 @@
 // refuse, withdraw, what a pending requester may see), removing a follower, the followers and
 // following lists, follow notifications, following a hashtag, and every route for each role.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Response } from 'supertest';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
+import { followCounts, publishPost as publish } from '../support/social.ts';
 import { msg } from '../support/html.ts';
 import { isFollowing } from '../../server/repos/follows.ts';
 import type { User } from '../../server/db/schema.ts';
@@ -32,16 +32,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const postIdFrom = (res: Response) => {
-  expect(res.status, res.text.slice(0, 300)).toBe(303);
-  return Number(/#post-(\d+)/.exec(res.headers.location!)![1]);
-};
-async function publish(c: Client, wall: string, fields: Record<string, string>) {
-  return postIdFrom(await c.submitMultipart(`/@${wall}/posts`, fields, {}, { from: `/@${wall}/posts/new` }));
-}
-async function counts(user: User) {
-  return t.db.selectFrom('profiles').select(['follower_count', 'following_count']).where('user_id', '=', user.id).executeTakeFirstOrThrow();
-}
+const counts = (user: User) => followCounts(t.db, user);
 async function notificationsOf(user: User) {
   return t.db.selectFrom('notifications').select(['kind', 'actor_id', 'post_id']).where('user_id', '=', user.id).orderBy('id').execute();
 }
@@ -61,7 +52,7 @@ describe('approving followers', () => {
     expect(res.headers.location).toBe('/settings/followers?notice=approvalSaved');
     const row = await t.db.selectFrom('profiles').select('approve_followers').where('user_id', '=', carla.id).executeTakeFirstOrThrow();
     expect(row.approve_followers).toBe(true);
-    secretId = await publish(carla_c, 'carla', { body: 'Réservé à mes abonnés', visibility: 'followers' });
+    secretId = await publish(carla_c, 'carla', 'Réservé à mes abonnés', 'followers');
   });
 
   it('turns a follow into a request: no follow, no counts, the followers-only post stays hidden', async () => {
@@ -125,7 +116,11 @@ describe('approving followers', () => {
     expect(await requestRows()).toHaveLength(1);
     const res = await eve_c.submit('/@carla/unfollow', {}, { from: '/@carla' });
     expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/@carla?notice=requestWithdrawn');
+    expect((await eve_c.get(res.headers.location!)).text).toContain(msg('profile.notices.requestWithdrawn'));
     expect(await requestRows()).toHaveLength(0);
+    // Nothing was followed: the counters did not move.
+    expect(await counts(carla)).toEqual({ follower_count: 1, following_count: 0 });
   });
 
   it('turning approval off accepts the waiting requests', async () => {
@@ -134,6 +129,41 @@ describe('approving followers', () => {
     expect(await requestRows()).toHaveLength(0);
     expect(await isFollowing(t.db, eve.id, carla.id)).toBe(true);
     expect(await counts(carla)).toEqual({ follower_count: 2, following_count: 0 });
+  });
+});
+
+describe('turning approval off with many requests waiting', () => {
+  it('accepts every active requester at once: exact counts, one notification each, their feeds filled', async () => {
+    const popular = await createUser(t.db, { handle: 'popular', displayName: 'Populaire' });
+    const popular_c = await t.loggedIn(popular.handle);
+    const early = await createUser(t.db, { handle: 'early_fan' });
+    await (await t.loggedIn(early.handle)).submit('/@popular/follow', {}, { from: '/@popular' });
+    await popular_c.submit('/settings/followers', { approve: '1' }, { from: '/settings/followers' });
+    await publish(popular_c, 'popular', 'Pour mes abonnés seulement', 'followers');
+    const askers: User[] = [];
+    for (let i = 0; i < 4; i++) {
+      const u = await createUser(t.db, { handle: `asker_${i}` });
+      expect((await (await t.loggedIn(u.handle)).submit('/@popular/follow', {}, { from: '/@popular' })).headers.location).toBe('/@popular?notice=requested');
+      askers.push(u);
+    }
+    // A request whose author is no longer active is not accepted.
+    const gone = await createUser(t.db, { handle: 'gone_asker' });
+    await t.db.insertInto('follow_requests').values({ requester_id: gone.id, target_id: popular.id }).execute();
+    await t.db.updateTable('users').set({ status: 'rejected' }).where('id', '=', gone.id).execute();
+
+    const res = await popular_c.submit('/settings/followers', { approve: '0' }, { from: '/settings/followers' });
+    expect(res.headers.location).toBe('/settings/followers?notice=approvalSaved');
+    expect(await counts(popular)).toEqual({ follower_count: 5, following_count: 0 });
+    for (const u of askers) {
+      expect(await isFollowing(t.db, u.id, popular.id)).toBe(true);
+      expect(await counts(u)).toEqual({ follower_count: 0, following_count: 1 });
+      const feed = await t.db.selectFrom('feed_items').select('post_id').where('member_id', '=', u.id).execute();
+      expect(feed).toHaveLength(1);
+    }
+    const notes = (await notificationsOf(popular)).filter((n) => n.kind === 'new_follower');
+    expect(notes.map((n) => n.actor_id).sort()).toEqual([early, ...askers].map((u) => u.id).sort());
+    expect(await t.db.selectFrom('follow_requests').select('requester_id').where('target_id', '=', popular.id).execute()).toEqual([{ requester_id: gone.id }]);
+    expect(await isFollowing(t.db, gone.id, popular.id)).toBe(false);
   });
 });
 
@@ -198,7 +228,7 @@ describe('follow notifications', () => {
 
 describe('following a hashtag', () => {
   it('follows and unfollows from the tag page', async () => {
-    await publish(eve_c, 'eve', { body: 'Qui a une #perceuse à prêter ?', visibility: 'public' });
+    await publish(eve_c, 'eve', 'Qui a une #perceuse à prêter ?', 'public');
     const page = await dan_c.get('/tags/perceuse');
     expect(page.text).toContain('action="/tags/perceuse/follow"');
     const res = await dan_c.submit('/tags/Perceuse/follow', {}, { from: '/tags/perceuse' });
@@ -241,6 +271,7 @@ describe('who may use each follow route', () => {
     const page = await anonymous.get('/settings/followers');
     expect(page.status).toBe(303);
     expect(page.headers.location).toMatch(/^\/login\?next=/);
+    expect((await pending_c.get('/settings/followers')).status).toBe(403);
   });
 
   it('lets the target act only on what concerns them: no self-follow, no request to answer', async () => {
@@ -268,6 +299,26 @@ describe('who may use each follow route', () => {
     // A member follows as any member does.
     expect((await admin_c.submit('/@dan/follow', {}, { from: '/@dan' })).status).toBe(303);
     expect(await isFollowing(t.db, admin.id, dan.id)).toBe(true);
+  });
+
+  it('shows the lists to everyone but offers removal only to the owner, and hides the lists of inactive members', async () => {
+    const owner = await createUser(t.db, { handle: 'list_owner' });
+    await t.db.insertInto('follows').values({ follower_id: dan.id, followee_id: owner.id }).execute();
+    for (const c of [t.client(), dan_c, eve_c, admin_c]) {
+      const page = await c.get('/@list_owner/followers');
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('href="/@dan"');
+      expect(page.text).not.toContain('remove-follower');
+    }
+    expect((await (await t.loggedIn(owner.handle)).get('/@list_owner/followers')).text).toContain('action="/@dan/remove-follower"');
+    const gone = await createUser(t.db, { handle: 'gone_member', status: 'rejected' });
+    await t.db.insertInto('follows').values({ follower_id: dan.id, followee_id: gone.id }).execute();
+    for (const list of ['followers', 'following']) {
+      expect((await dan_c.get(`/@gone_member/${list}`)).status, list).toBe(404);
+      expect((await admin_c.get(`/@gone_member/${list}`)).status, list).toBe(404);
+    }
+    // Nor do they appear in the lists of others.
+    expect((await dan_c.get('/@dan/following')).text).not.toContain('href="/@gone_member"');
   });
 
   it('needs the CSRF token', async () => {

@@ -1,10 +1,10 @@
 // Following members: the buttons on the profile, idempotent actions, who may follow whom, and the
 // counters on profiles staying exact when many requests arrive at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Handlebars from 'handlebars';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
-import { translator } from '../../server/i18n/index.ts';
+import { msg } from '../support/html.ts';
+import { followCounts } from '../support/social.ts';
 import { isFollowing } from '../../server/repos/follows.ts';
 import type { User } from '../../server/db/schema.ts';
 
@@ -22,12 +22,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const fr = translator('fr');
-const msg = (key: string, params?: Record<string, unknown>) => Handlebars.escapeExpression(fr(key, params));
-
-async function counts(user: User) {
-  return t.db.selectFrom('profiles').select(['follower_count', 'following_count']).where('user_id', '=', user.id).executeTakeFirstOrThrow();
-}
+const counts = (user: User) => followCounts(t.db, user);
 async function followRows(followeeId?: number) {
   let q = t.db.selectFrom('follows').selectAll();
   if (followeeId !== undefined) q = q.where('followee_id', '=', followeeId);

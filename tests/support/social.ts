@@ -1,0 +1,23 @@
+// What members do through the pages in many HTTP tests (publishing a post), and the follow
+// counters they move, so each test file does not carry its own copy.
+import { expect } from 'vitest';
+import type { Response } from 'supertest';
+import type { Kysely } from 'kysely';
+import type { Client } from './app.ts';
+import type { Database } from '../../server/db/schema.ts';
+
+/** The id of the post a successful publish redirected to (`…#post-<id>`). */
+export function postIdFrom(res: Response): number {
+  expect(res.status, res.text.slice(0, 300)).toBe(303);
+  return Number(/#post-(\d+)/.exec(res.headers.location!)![1]);
+}
+
+/** Publishes on `wall` from its composer page, as a browser does; answers the new post's id. */
+export async function publishPost(c: Client, wall: string, body: string, visibility = 'members'): Promise<number> {
+  return postIdFrom(await c.submitMultipart(`/@${wall}/posts`, { body, visibility }, {}, { from: `/@${wall}/posts/new` }));
+}
+
+/** A member's follower and following counters as stored on their profile. */
+export async function followCounts(db: Kysely<Database>, user: { id: number }) {
+  return db.selectFrom('profiles').select(['follower_count', 'following_count']).where('user_id', '=', user.id).executeTakeFirstOrThrow();
+}
