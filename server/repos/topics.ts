@@ -165,11 +165,10 @@ export async function insertTopic(db: Executor, v: { categoryId: number; authorI
     .executeTakeFirstOrThrow();
 }
 
-export async function updateTopic(
-  db: Executor,
-  id: number,
-  set: Partial<{ title: string; pinned: boolean; locked_at: Date | null; lock_reason: string | null; category_id: number }>,
-): Promise<void> {
+/** What moderators change on a topic. */
+export type TopicChanges = Partial<{ title: string; pinned: boolean; locked_at: Date | null; lock_reason: string | null; category_id: number }>;
+
+export async function updateTopic(db: Executor, id: number, set: TopicChanges): Promise<void> {
   await db.updateTable('topics').set(set).where('id', '=', id).execute();
 }
 

@@ -6,7 +6,7 @@ import Type from 'typebox';
 import type { Config } from '../config.ts';
 import type { ValidationError } from '../errors.ts';
 import { emptyForm, presentForm, type FormState } from '../presenters/forms.ts';
-import { presentCategory, presentTopicList, presentTopicPage, quoteText, replyAnchor } from '../presenters/topics.ts';
+import { presentCategory, presentTopicItem, presentTopicList, presentTopicPage, quoteText, replyAnchor } from '../presenters/topics.ts';
 import { formBody, idParams, text } from '../schemas/forms.ts';
 import { attempt, requireViewer, safeNext } from './helpers.ts';
 import { TOPIC_LIMITS } from '../services/topic-service.ts';
@@ -59,7 +59,7 @@ export async function topicsRoutes(app: FastifyInstance, { config }: { config: C
       'topics/category',
       {
         category,
-        pinned: page.pinned.map((i) => presentTopicList({ items: [i], next: undefined }).items[0]),
+        pinned: page.pinned.map(presentTopicItem),
         topics: presentTopicList(page.topics),
         nextUrl: page.topics.next ? `${category.url}?before=${page.topics.next}` : undefined,
         following: page.following,

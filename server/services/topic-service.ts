@@ -52,6 +52,7 @@ import {
   type DiscussionFilter,
   type FollowTarget,
   type ReplyRow,
+  type TopicChanges,
   type TopicListRow,
   type TopicRow,
 } from '../repos/topics.ts';
@@ -68,7 +69,7 @@ import {
   isActive,
 } from '../policies/index.ts';
 import type { RequestMeta, Viewer, WritingDeps } from './context.ts';
-import { audit } from './audit-service.ts';
+import { audit, type AuditAction } from './audit-service.ts';
 import { normaliseTag } from './markdown.ts';
 import { cleanBody, POST_MAX, renderText } from './post-service.ts';
 import { assertValid, checkText, clean, isUniqueViolation } from './validation.ts';
@@ -248,6 +249,26 @@ export function createTopicService(deps: WritingDeps) {
     });
   }
 
+  /**
+   * A moderator's change to a topic (refused as "not found" to anyone else), saved with its audit
+   * event in one transaction; `change` validates the input and answers null when nothing changes.
+   */
+  async function moderate(
+    viewer: Viewer | null,
+    topicId: number,
+    meta: RequestMeta,
+    change: (t: TopicRow) => Promise<{ set: TopicChanges; action: AuditAction; details?: Record<string, unknown> } | null>,
+  ): Promise<void> {
+    const t = await topic(topicId);
+    if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
+    const c = await change(t);
+    if (!c) return;
+    await db.transaction().execute(async (trx) => {
+      await updateTopic(trx, t.id, c.set);
+      await audit(trx, c.action, meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id, ...c.details } });
+    });
+  }
+
   return {
     // ---- categories ----------------------------------------------------------------------
 
@@ -423,8 +444,7 @@ export function createTopicService(deps: WritingDeps) {
       const t = await topic(topicId);
       const vid = viewerId(viewer);
       if (vid === null) return undefined;
-      const facts = await findTopicViewerFacts(db, vid, t.id, []);
-      return firstReplyAfter(db, t.id, facts.lastRead ?? 0);
+      return firstReplyAfter(db, t.id, (await findReadPosition(db, vid, t.id)) ?? 0);
     },
 
     /** The reply to quote, if it belongs to this topic. */
@@ -502,56 +522,34 @@ export function createTopicService(deps: WritingDeps) {
     // ---- moderation ------------------------------------------------------------------------
 
     async setPinned(viewer: Viewer | null, topicId: number, pinned: boolean, meta: RequestMeta): Promise<void> {
-      const t = await topic(topicId);
-      if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
-      if (t.pinned === pinned) return;
-      await db.transaction().execute(async (trx) => {
-        await updateTopic(trx, t.id, { pinned });
-        await audit(trx, pinned ? 'moderation.topic_pinned' : 'moderation.topic_unpinned', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id } });
-      });
+      await moderate(viewer, topicId, meta, async (t) => (t.pinned === pinned ? null : { set: { pinned }, action: pinned ? 'moderation.topic_pinned' : 'moderation.topic_unpinned' }));
     },
 
     async lock(viewer: Viewer | null, topicId: number, input: { reason?: string }, meta: RequestMeta): Promise<void> {
-      const t = await topic(topicId);
-      if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
-      const reason = clean(input.reason).replace(/\s+/g, ' ');
-      assertValid({ reason: checkText(reason, { required: true, max: TOPIC_LIMITS.lockReason }) });
-      await db.transaction().execute(async (trx) => {
-        await updateTopic(trx, t.id, { locked_at: now(), lock_reason: reason });
-        await audit(trx, 'moderation.topic_locked', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id, reason } });
+      await moderate(viewer, topicId, meta, async () => {
+        const reason = clean(input.reason).replace(/\s+/g, ' ');
+        assertValid({ reason: checkText(reason, { required: true, max: TOPIC_LIMITS.lockReason }) });
+        return { set: { locked_at: now(), lock_reason: reason }, action: 'moderation.topic_locked', details: { reason } };
       });
     },
 
     async unlock(viewer: Viewer | null, topicId: number, meta: RequestMeta): Promise<void> {
-      const t = await topic(topicId);
-      if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
-      if (t.locked_at === null) return;
-      await db.transaction().execute(async (trx) => {
-        await updateTopic(trx, t.id, { locked_at: null, lock_reason: null });
-        await audit(trx, 'moderation.topic_unlocked', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id } });
-      });
+      await moderate(viewer, topicId, meta, async (t) => (t.locked_at === null ? null : { set: { locked_at: null, lock_reason: null }, action: 'moderation.topic_unlocked' }));
     },
 
     async move(viewer: Viewer | null, topicId: number, input: { categoryId?: string }, meta: RequestMeta): Promise<void> {
-      const t = await topic(topicId);
-      if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
-      const target = /^\d{1,15}$/.test(input.categoryId ?? '') ? await findCategory(db, Number(input.categoryId)) : undefined;
-      if (!target) throw new ValidationError({ categoryId: { key: 'validation.choice' } });
-      if (target.id === t.category_id) return;
-      await db.transaction().execute(async (trx) => {
-        await updateTopic(trx, t.id, { category_id: target.id });
-        await audit(trx, 'moderation.topic_moved', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id, from: t.category_id, to: target.id } });
+      await moderate(viewer, topicId, meta, async (t) => {
+        const target = /^\d{1,15}$/.test(input.categoryId ?? '') ? await findCategory(db, Number(input.categoryId)) : undefined;
+        if (!target) throw new ValidationError({ categoryId: { key: 'validation.choice' } });
+        if (target.id === t.category_id) return null;
+        return { set: { category_id: target.id }, action: 'moderation.topic_moved', details: { from: t.category_id, to: target.id } };
       });
     },
 
     async retitle(viewer: Viewer | null, topicId: number, input: { title?: string }, meta: RequestMeta): Promise<void> {
-      const t = await topic(topicId);
-      if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
-      const title = checkTitle(input.title);
-      if (title === t.title) return;
-      await db.transaction().execute(async (trx) => {
-        await updateTopic(trx, t.id, { title });
-        await audit(trx, 'moderation.topic_retitled', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id, from: t.title, to: title } });
+      await moderate(viewer, topicId, meta, async (t) => {
+        const title = checkTitle(input.title);
+        return title === t.title ? null : { set: { title }, action: 'moderation.topic_retitled', details: { from: t.title, to: title } };
       });
     },
 
