@@ -47,7 +47,7 @@ export async function topicsRoutes(app: FastifyInstance, { config }: { config: C
       .map((f) => ({ value: f, label: request.t(`topics.filters.${f}`), url: `/discussions?filter=${f}`, current: result.tag === undefined && f === result.filter }));
     return reply.page(
       'topics/index',
-      { filters, tag: result.tag, topics: presentTopicList(result.topics), nextUrl: result.topics.next ? `${base}&before=${result.topics.next}` : undefined, categories: result.categories.map(presentCategory) },
+      { filters, tag: result.tag, followedList: result.tag === undefined && result.filter === 'followed', topics: presentTopicList(result.topics), nextUrl: result.topics.next ? `${base}&before=${result.topics.next}` : undefined, categories: result.categories.map(presentCategory) },
       { title: result.tag !== undefined ? request.t('topics.index.tagTitle', { tag: result.tag }) : request.t('topics.index.title') },
     );
   });

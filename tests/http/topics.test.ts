@@ -69,6 +69,13 @@ describe('categories', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
+  it('show the limit of each field in the form', async () => {
+    const page = await clients.admin.get('/admin/categories');
+    expect(page.text).toContain('maxlength="60"');
+    expect(page.text).toContain('maxlength="500"');
+    expect(page.text).toContain(msg('topics.admin.hints.position', { max: 9999 }));
+  });
+
   it('are edited by an admin (audited with what changed)', async () => {
     const id = await newCategory('Brouillon');
     const res = await submit(clients.admin, `/admin/categories/${id}/edit`, { name: 'Vie du quartier', description: 'Ce qui se passe', colour: '#00AA11', position: '5' });
@@ -693,6 +700,14 @@ describe('follows and the discussions index', () => {
     expect(after).not.toContain(id);
     expect(after).not.toContain(inOther);
     expect((await clients.anonymous.get('/discussions?filter=followed')).status).toBe(303);
+  });
+
+  it('explain an empty followed list, and how to fill it', async () => {
+    const newcomer = await t.loggedIn((await createUser(t.db, { handle: 'tp_newcomer', displayName: 'Nouvelle Venue' })).handle);
+    const page = await newcomer.get('/discussions?filter=followed');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(msg('topics.index.emptyFollowed'));
+    expect((await newcomer.get('/discussions?filter=unanswered&tag=personne')).text).toContain(msg('topics.index.empty'));
   });
 
   it('lists unanswered topics, newest first, and pages the latest ones by keyset', async () => {
