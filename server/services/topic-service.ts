@@ -109,8 +109,6 @@ export interface TopicPage {
   firstUnreadId: number | undefined;
   following: boolean;
   can: { reply: boolean; moderate: boolean; follow: boolean; edit: boolean };
-  /** the other categories, for the move form (moderators only) */
-  categories: ForumCategory[];
 }
 
 export interface TopicListItem {
@@ -417,7 +415,6 @@ export function createTopicService(deps: WritingDeps) {
         const shown = rows.length ? rows[rows.length - 1]!.id : 0;
         if (facts.lastRead === null || shown > facts.lastRead) await markRead(db, vid, t.id, shown, now());
       }
-      const moderate = canModerateTopic(viewer);
       return {
         topic: t,
         showOpening,
@@ -426,8 +423,7 @@ export function createTopicService(deps: WritingDeps) {
         next,
         firstUnreadId,
         following: facts.following,
-        can: { reply: replyAllowed, moderate, follow: canFollowTopics(viewer), edit: canEditTopic(viewer, t) },
-        categories: moderate ? (await listCategories(db)).filter((c) => c.id !== t.category_id) : [],
+        can: { reply: replyAllowed, moderate: canModerateTopic(viewer), follow: canFollowTopics(viewer), edit: canEditTopic(viewer, t) },
       };
     },
 
