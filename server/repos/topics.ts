@@ -96,10 +96,6 @@ export async function findTopicRow(db: Executor, id: number): Promise<TopicRow |
   return withPeople(db, topicsAs(db).where('t.id', '=', id)).executeTakeFirst();
 }
 
-export async function findTopic(db: Executor, id: number): Promise<Topic | undefined> {
-  return db.selectFrom('topics').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 /** Newest first on (last_activity_at, id) or (created_at, id), after the cursor, `limit` of them. */
 function newestFirst(q: TopicPageQuery, order: ListOrder, limit: number, before?: Cursor): TopicPageQuery {
   const at = order === 'activity' ? 't.last_activity_at' : 't.created_at';
@@ -287,12 +283,6 @@ export async function removeReplyLike(db: Executor, replyId: number, userId: num
   const removed = Number(res.numDeletedRows) > 0;
   if (removed) await db.updateTable('topic_replies').set({ like_count: sql`greatest(like_count - 1, 0)` } as never).where('id', '=', replyId).execute();
   return removed;
-}
-
-export async function likedReplies(db: Executor, userId: number, replyIds: number[]): Promise<Set<number>> {
-  if (!replyIds.length) return new Set();
-  const rows = await db.selectFrom('topic_reply_likes').select('reply_id').where('user_id', '=', userId).where('reply_id', 'in', replyIds).execute();
-  return new Set(rows.map((r) => r.reply_id));
 }
 
 // ---- read positions -----------------------------------------------------------------------

@@ -70,7 +70,7 @@ import {
 } from '../policies/index.ts';
 import type { RequestMeta, Viewer, WritingDeps } from './context.ts';
 import { audit, type AuditAction } from './audit-service.ts';
-import { normaliseTag } from './markdown.ts';
+import { isTag, normaliseTag } from './markdown.ts';
 import { cleanBody, POST_MAX, renderText } from './post-service.ts';
 import { assertValid, checkText, clean, isUniqueViolation } from './validation.ts';
 import { backfillCategory, deliverToFollowersOf, FEED_REASONS, withdrawCategory } from '../repos/feed.ts';
@@ -335,7 +335,7 @@ export function createTopicService(deps: WritingDeps) {
       let tag: string | undefined;
       if (rawTag !== undefined && rawTag !== '') {
         tag = normaliseTag(rawTag.replace(/^#/, ''));
-        if (!/^\p{L}[\p{L}\p{N}_]{0,49}$/u.test(tag)) throw new NotFoundError('tag');
+        if (!isTag(tag)) throw new NotFoundError('tag');
       }
       const rows = await listDiscussions(db, filter, viewerId(viewer), TOPICS_PAGE + 1, decodeCursor(cursor), tag);
       const page = toPage(rows, TOPICS_PAGE, (r) => (tag !== undefined || filter === 'unanswered' ? r.created_at : r.last_activity_at));
