@@ -2,7 +2,7 @@
 // moderation of topics, and the admin pages of categories. Every action is a form; refused input
 // shows the same page again with the message and what was typed (422).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import Type from 'typebox';
+import Type, { type TSchema } from 'typebox';
 import type { Config } from '../config.ts';
 import type { ValidationError } from '../errors.ts';
 import { emptyForm, presentForm, type FormState } from '../presenters/forms.ts';
@@ -11,6 +11,7 @@ import { formBody, idParams, text } from '../schemas/forms.ts';
 import { attempt, requireViewer, safeNext } from './helpers.ts';
 import { TOPIC_LIMITS } from '../services/topic-service.ts';
 import type { ForumCategory } from '../db/schema.ts';
+import type { Viewer } from '../services/index.ts';
 
 const num = Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' }));
 const topicQuery = Type.Object(
@@ -233,11 +234,12 @@ export async function topicsRoutes(app: FastifyInstance, { config }: { config: C
     return reply.redirect(back(request, `/t/${id(request)}`), 303);
   });
 
-  const moderationForms = [
-    ['lock', formBody({ reason: text(2000) }), (v: Parameters<typeof topics.lock>[0], body: Record<string, string>, r: FastifyRequest) => topics.lock(v, id(r), body, r.meta)],
-    ['move', formBody({ categoryId: text(20) }), (v: Parameters<typeof topics.lock>[0], body: Record<string, string>, r: FastifyRequest) => topics.move(v, id(r), body, r.meta)],
-    ['title', formBody({ title: text(1000) }), (v: Parameters<typeof topics.lock>[0], body: Record<string, string>, r: FastifyRequest) => topics.retitle(v, id(r), body, r.meta)],
-  ] as const;
+  type ModerationForm = (viewer: Viewer, body: Record<string, string>, request: FastifyRequest) => Promise<void>;
+  const moderationForms: [name: 'lock' | 'move' | 'title', schema: TSchema, action: ModerationForm][] = [
+    ['lock', formBody({ reason: text(2000) }), (v, body, r) => topics.lock(v, id(r), body, r.meta)],
+    ['move', formBody({ categoryId: text(20) }), (v, body, r) => topics.move(v, id(r), body, r.meta)],
+    ['title', formBody({ title: text(1000) }), (v, body, r) => topics.retitle(v, id(r), body, r.meta)],
+  ];
   for (const [name, schema, action] of moderationForms) {
     app.post(`/t/:id/${name}`, { schema: { params: idParams, body: schema } }, async (request, reply) => {
       const viewer = requireViewer(request);
