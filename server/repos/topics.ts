@@ -40,7 +40,6 @@ export type TopicRow = Topic & {
   author_avatar_key: string | null;
   category_name: string;
   category_colour: string;
-  category_restricted: boolean;
   last_poster_handle: string | null;
   last_poster_name: string | null;
 };
@@ -70,7 +69,6 @@ function withPeople(db: Executor, page: TopicPageQuery) {
       'ap.avatar_key as author_avatar_key',
       'c.name as category_name',
       'c.colour as category_colour',
-      'c.restricted as category_restricted',
       'lp.handle as last_poster_handle',
       'lp.display_name as last_poster_name',
     ]);

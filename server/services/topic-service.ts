@@ -323,7 +323,7 @@ export function createTopicService(deps: WritingDeps) {
         pinned: listItems(viewer, pinned),
         topics: { items: listItems(viewer, page.items), next: page.next },
         following,
-        can: { post: canPostInCategory(viewer, c), follow: canFollowTopics(viewer), restrictedForViewer: isActive(viewer) && !canPostInCategory(viewer, c) },
+        can: { post: canPostInCategory(viewer, c), follow: canFollowTopics(viewer) },
       };
     },
 
