@@ -38,9 +38,12 @@ export interface Page<T> {
 }
 
 /** Rows were fetched with limit + 1: the extra one only tells whether a next page exists. The
- * cursor is the last row shown, whichever way the list is ordered. */
-export function toPage<T extends { created_at: Date; id: number }>(rows: T[], limit: number): Page<T> {
+ * cursor is the last row shown, whichever way the list is ordered; `at` names the time the list is
+ * keyed on when it is not created_at (a forum list on last activity). */
+export function toPage<T extends { created_at: Date; id: number }>(rows: T[], limit: number): Page<T>;
+export function toPage<T extends { id: number }>(rows: T[], limit: number, at: (row: T) => Date): Page<T>;
+export function toPage<T extends { id: number }>(rows: T[], limit: number, at = (row: T) => (row as T & { created_at: Date }).created_at): Page<T> {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
-  return { items, next: rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : undefined };
+  return { items, next: rows.length > limit && last ? encodeCursor({ createdAt: at(last), id: last.id }) : undefined };
 }

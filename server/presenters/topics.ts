@@ -78,7 +78,6 @@ export function presentTopicPage(page: TopicPage) {
     firstUnreadUrl: page.firstUnreadId !== undefined ? `${url}/r/${page.firstUnreadId}` : undefined,
     following: page.following,
     can: page.can,
-    categories: page.categories.map(presentCategory),
   };
 }
 

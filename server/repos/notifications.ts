@@ -6,12 +6,22 @@ import { visiblePostsFilter, type ViewerColumn } from './posts.ts';
 
 export async function insertNotifications(
   db: Executor,
-  rows: { userId: number; kind: NotificationKind; actorId: number; postId?: number | null; commentId?: number | null }[],
+  rows: { userId: number; kind: NotificationKind; actorId: number; postId?: number | null; commentId?: number | null; topicId?: number | null; replyId?: number | null }[],
 ): Promise<void> {
   if (!rows.length) return;
   await db
     .insertInto('notifications')
-    .values(rows.map((r) => ({ user_id: r.userId, kind: r.kind, actor_id: r.actorId, post_id: r.postId ?? null, comment_id: r.commentId ?? null })))
+    .values(
+      rows.map((r) => ({
+        user_id: r.userId,
+        kind: r.kind,
+        actor_id: r.actorId,
+        post_id: r.postId ?? null,
+        comment_id: r.commentId ?? null,
+        topic_id: r.topicId ?? null,
+        reply_id: r.replyId ?? null,
+      })),
+    )
     .execute();
 }
 

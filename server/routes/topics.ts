@@ -2,15 +2,16 @@
 // moderation of topics, and the admin pages of categories. Every action is a form; refused input
 // shows the same page again with the message and what was typed (422).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import Type from 'typebox';
+import Type, { type TSchema } from 'typebox';
 import type { Config } from '../config.ts';
 import type { ValidationError } from '../errors.ts';
 import { emptyForm, presentForm, type FormState } from '../presenters/forms.ts';
-import { presentCategory, presentTopicList, presentTopicPage, quoteText, replyAnchor } from '../presenters/topics.ts';
+import { presentCategory, presentTopicItem, presentTopicList, presentTopicPage, quoteText, replyAnchor } from '../presenters/topics.ts';
 import { formBody, idParams, text } from '../schemas/forms.ts';
 import { attempt, requireViewer, safeNext } from './helpers.ts';
 import { TOPIC_LIMITS } from '../services/topic-service.ts';
 import type { ForumCategory } from '../db/schema.ts';
+import type { Viewer } from '../services/index.ts';
 
 const num = Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' }));
 const topicQuery = Type.Object(
@@ -47,7 +48,7 @@ export async function topicsRoutes(app: FastifyInstance, { config }: { config: C
       .map((f) => ({ value: f, label: request.t(`topics.filters.${f}`), url: `/discussions?filter=${f}`, current: result.tag === undefined && f === result.filter }));
     return reply.page(
       'topics/index',
-      { filters, tag: result.tag, topics: presentTopicList(result.topics), nextUrl: result.topics.next ? `${base}&before=${result.topics.next}` : undefined, categories: result.categories.map(presentCategory) },
+      { filters, tag: result.tag, followedList: result.tag === undefined && result.filter === 'followed', topics: presentTopicList(result.topics), nextUrl: result.topics.next ? `${base}&before=${result.topics.next}` : undefined, categories: result.categories.map(presentCategory) },
       { title: result.tag !== undefined ? request.t('topics.index.tagTitle', { tag: result.tag }) : request.t('topics.index.title') },
     );
   });
@@ -59,7 +60,7 @@ export async function topicsRoutes(app: FastifyInstance, { config }: { config: C
       'topics/category',
       {
         category,
-        pinned: page.pinned.map((i) => presentTopicList({ items: [i], next: undefined }).items[0]),
+        pinned: page.pinned.map(presentTopicItem),
         topics: presentTopicList(page.topics),
         nextUrl: page.topics.next ? `${category.url}?before=${page.topics.next}` : undefined,
         following: page.following,
@@ -233,11 +234,12 @@ export async function topicsRoutes(app: FastifyInstance, { config }: { config: C
     return reply.redirect(back(request, `/t/${id(request)}`), 303);
   });
 
-  const moderationForms = [
-    ['lock', formBody({ reason: text(2000) }), (v: Parameters<typeof topics.lock>[0], body: Record<string, string>, r: FastifyRequest) => topics.lock(v, id(r), body, r.meta)],
-    ['move', formBody({ categoryId: text(20) }), (v: Parameters<typeof topics.lock>[0], body: Record<string, string>, r: FastifyRequest) => topics.move(v, id(r), body, r.meta)],
-    ['title', formBody({ title: text(1000) }), (v: Parameters<typeof topics.lock>[0], body: Record<string, string>, r: FastifyRequest) => topics.retitle(v, id(r), body, r.meta)],
-  ] as const;
+  type ModerationForm = (viewer: Viewer, body: Record<string, string>, request: FastifyRequest) => Promise<void>;
+  const moderationForms: [name: 'lock' | 'move' | 'title', schema: TSchema, action: ModerationForm][] = [
+    ['lock', formBody({ reason: text(2000) }), (v, body, r) => topics.lock(v, id(r), body, r.meta)],
+    ['move', formBody({ categoryId: text(20) }), (v, body, r) => topics.move(v, id(r), body, r.meta)],
+    ['title', formBody({ title: text(1000) }), (v, body, r) => topics.retitle(v, id(r), body, r.meta)],
+  ];
   for (const [name, schema, action] of moderationForms) {
     app.post(`/t/:id/${name}`, { schema: { params: idParams, body: schema } }, async (request, reply) => {
       const viewer = requireViewer(request);

@@ -32,6 +32,11 @@ export function normaliseTag(tag: string): string {
   return tag.normalize('NFC').toLocaleLowerCase('fr');
 }
 
+/** Whether a normalised tag is one a text could carry (what HASHTAG captures after the #). */
+export function isTag(tag: string): boolean {
+  return /^\p{L}[\p{L}\p{N}_]{0,49}$/u.test(tag);
+}
+
 /** Handles that may be mentioned in a text, to look up before rendering it. */
 export function mentionCandidates(source: string): string[] {
   return [...new Set([...source.matchAll(MENTION)].map((m) => m[2]!.toLowerCase()))].slice(0, 50);

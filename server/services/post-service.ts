@@ -55,7 +55,7 @@ import {
 import type { RequestMeta, UploadedFile, Viewer, WritingDeps } from './context.ts';
 import { findViewerFacts, NO_FACTS, type ViewerFacts, type ViewerFactsQuery } from '../repos/viewer-facts.ts';
 import { cacheTags, type Loaded } from './content-cache.ts';
-import { mentionCandidates, normaliseTag, renderMarkdown } from './markdown.ts';
+import { isTag, mentionCandidates, normaliseTag, renderMarkdown } from './markdown.ts';
 import { assertValid, checkText } from './validation.ts';
 
 export const POST_MAX = 5000;
@@ -339,7 +339,7 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
     /** `following`: the viewer follows this hashtag (the follow button). */
     async listTag(viewer: Viewer | null, rawTag: string, cursor: string | undefined): Promise<{ tag: string; page: Page<PostItem>; following: boolean }> {
       const tag = normaliseTag(rawTag);
-      if (!/^\p{L}[\p{L}\p{N}_]{0,49}$/u.test(tag)) throw new NotFoundError('tag');
+      if (!isTag(tag)) throw new NotFoundError('tag');
       const rows = await listTagPosts(db, tag, activeId(viewer), PAGE_SIZE + 1, decodeCursor(cursor));
       const page = toPage(rows, PAGE_SIZE);
       const following = isActive(viewer) ? await isFollowingHashtag(db, viewer.id, tag) : false;

@@ -11,8 +11,8 @@
 // - A new topic enters the home feed of its category's followers in the transaction that creates
 //   it (topics are public, so every follower may see it); following a category brings its recent
 //   topics into the feed, unfollowing takes them out (server/repos/feed.ts).
-import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.ts';
-import { decodeCursor, encodeCursor, type Page } from '../db/pagination.ts';
+import { NotFoundError, UnauthenticatedError, ValidationError, type FieldError } from '../errors.ts';
+import { decodeCursor, toPage, type Page } from '../db/pagination.ts';
 import type { ForumCategory } from '../db/schema.ts';
 import type { Executor } from '../db/executor.ts';
 import {
@@ -32,7 +32,6 @@ import {
   insertReply,
   insertTargetFollow,
   insertTopic,
-  insertTopicNotifications,
   isFollowingTarget,
   listCategories,
   listCategoryTopics,
@@ -53,6 +52,7 @@ import {
   type DiscussionFilter,
   type FollowTarget,
   type ReplyRow,
+  type TopicChanges,
   type TopicListRow,
   type TopicRow,
 } from '../repos/topics.ts';
@@ -69,12 +69,13 @@ import {
   isActive,
 } from '../policies/index.ts';
 import type { RequestMeta, Viewer, WritingDeps } from './context.ts';
-import { audit } from './audit-service.ts';
-import { normaliseTag } from './markdown.ts';
+import { audit, type AuditAction } from './audit-service.ts';
+import { isTag, normaliseTag } from './markdown.ts';
 import { cleanBody, POST_MAX, renderText } from './post-service.ts';
 import { assertValid, checkText, clean, isUniqueViolation } from './validation.ts';
 import { backfillCategory, deliverToFollowersOf, FEED_REASONS, withdrawCategory } from '../repos/feed.ts';
 import { trimAfterFanOut } from './feed-service.ts';
+import { insertNotifications } from '../repos/notifications.ts';
 
 export const TOPIC_LIMITS = {
   title: 150,
@@ -108,8 +109,6 @@ export interface TopicPage {
   firstUnreadId: number | undefined;
   following: boolean;
   can: { reply: boolean; moderate: boolean; follow: boolean; edit: boolean };
-  /** the other categories, for the move form (moderators only) */
-  categories: ForumCategory[];
 }
 
 export interface TopicListItem {
@@ -159,15 +158,19 @@ export function createTopicService(deps: WritingDeps) {
     }
   }
 
+  const titleOf = (raw: string | undefined) => clean(raw).replace(/\s+/g, ' ');
+  const titleError = (title: string) => checkText(title, { required: true, max: TOPIC_LIMITS.title });
+  const bodyError = (body: string): FieldError | undefined => (body === '' ? { key: 'topics.errors.emptyBody' } : checkText(body, { max: TOPIC_LIMITS.body, multiline: true }));
+
   function checkTitle(raw: string | undefined): string {
-    const title = clean(raw).replace(/\s+/g, ' ');
-    assertValid({ title: checkText(title, { required: true, max: TOPIC_LIMITS.title }) });
+    const title = titleOf(raw);
+    assertValid({ title: titleError(title) });
     return title;
   }
 
-  function checkBody(raw: string | undefined, field = 'body'): string {
+  function checkBody(raw: string | undefined): string {
     const body = cleanBody(raw);
-    assertValid({ [field]: body === '' ? { key: 'topics.errors.emptyBody' } : checkText(body, { max: TOPIC_LIMITS.body, multiline: true }) });
+    assertValid({ body: bodyError(body) });
     return body;
   }
 
@@ -198,17 +201,6 @@ export function createTopicService(deps: WritingDeps) {
     });
   }
 
-  function pageOf(rows: TopicListRow[], limit: number, at: (r: TopicListRow) => Date): Page<TopicListRow> {
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return { items, next: rows.length > limit && last ? encodeCursor({ createdAt: at(last), id: last.id }) : undefined };
-  }
-
-  const cursorOf = (raw: string | undefined) => {
-    const c = decodeCursor(raw);
-    return c ? { at: c.createdAt, id: c.id } : undefined;
-  };
-
   /** Mentions and follower fan-out of a new reply (or the opening post, replyId null). */
   async function notify(
     trx: Executor,
@@ -228,8 +220,51 @@ export function createTopicService(deps: WritingDeps) {
     if (replyId !== null && t.author_id !== actorId && !mentioned.includes(t.author_id)) {
       rows.push({ userId: t.author_id, kind: 'reply_topic', actorId, topicId: t.id, replyId });
     }
-    await insertTopicNotifications(trx, rows);
+    await insertNotifications(trx, rows);
     if (replyId !== null) await notifyTopicFollowers(trx, t.id, replyId, actorId, [t.author_id, ...mentioned]);
+  }
+
+  /**
+   * An edited opening post (replyId null) or reply: saved with its tags, and the members it now
+   * mentions for the first time are notified (an edit never notifies a mention twice).
+   */
+  async function saveEdit(
+    viewer: Viewer,
+    t: { id: number; created_at: Date },
+    oldBody: string,
+    rawBody: string | undefined,
+    replyId: number | null,
+    update: (trx: Executor, body: string, html: string) => Promise<void>,
+  ): Promise<void> {
+    const body = checkBody(rawBody);
+    const rendered = await renderText(db, body, 'body');
+    const old = await renderText(db, oldBody, 'body').catch(() => ({ mentionIds: [] as number[] }));
+    await db.transaction().execute(async (trx) => {
+      await update(trx, body, rendered.html);
+      await addTopicTags(trx, t.id, rendered.tags, t.created_at);
+      const fresh = rendered.mentionIds.filter((u) => !old.mentionIds.includes(u) && u !== viewer.id);
+      await insertNotifications(trx, fresh.map((userId) => ({ userId, kind: 'mention_topic' as const, actorId: viewer.id, topicId: t.id, replyId })));
+    });
+  }
+
+  /**
+   * A moderator's change to a topic (refused as "not found" to anyone else), saved with its audit
+   * event in one transaction; `change` validates the input and answers null when nothing changes.
+   */
+  async function moderate(
+    viewer: Viewer | null,
+    topicId: number,
+    meta: RequestMeta,
+    change: (t: TopicRow) => Promise<{ set: TopicChanges; action: AuditAction; details?: Record<string, unknown> } | null>,
+  ): Promise<void> {
+    const t = await topic(topicId);
+    if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
+    const c = await change(t);
+    if (!c) return;
+    await db.transaction().execute(async (trx) => {
+      await updateTopic(trx, t.id, c.set);
+      await audit(trx, c.action, meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id, ...c.details } });
+    });
   }
 
   return {
@@ -279,16 +314,16 @@ export function createTopicService(deps: WritingDeps) {
     async categoryPage(viewer: Viewer | null, id: number, cursor: string | undefined) {
       const c = await category(id);
       const vid = viewerId(viewer);
-      const before = cursorOf(cursor);
+      const before = decodeCursor(cursor);
       const pinned = before ? [] : await listPinnedTopics(db, id, vid, PINNED_MAX);
-      const page = pageOf(await listCategoryTopics(db, id, vid, TOPICS_PAGE + 1, before), TOPICS_PAGE, (r) => r.last_activity_at);
+      const page = toPage(await listCategoryTopics(db, id, vid, TOPICS_PAGE + 1, before), TOPICS_PAGE, (r) => r.last_activity_at);
       const following = vid !== null && (await isFollowingTarget(db, vid, { categoryId: id }));
       return {
         category: c,
         pinned: listItems(viewer, pinned),
         topics: { items: listItems(viewer, page.items), next: page.next },
         following,
-        can: { post: canPostInCategory(viewer, c), follow: canFollowTopics(viewer), restrictedForViewer: isActive(viewer) && !canPostInCategory(viewer, c) },
+        can: { post: canPostInCategory(viewer, c), follow: canFollowTopics(viewer) },
       };
     },
 
@@ -300,10 +335,10 @@ export function createTopicService(deps: WritingDeps) {
       let tag: string | undefined;
       if (rawTag !== undefined && rawTag !== '') {
         tag = normaliseTag(rawTag.replace(/^#/, ''));
-        if (!/^\p{L}[\p{L}\p{N}_]{0,49}$/u.test(tag)) throw new NotFoundError('tag');
+        if (!isTag(tag)) throw new NotFoundError('tag');
       }
-      const rows = await listDiscussions(db, filter, viewerId(viewer), TOPICS_PAGE + 1, cursorOf(cursor), tag);
-      const page = pageOf(rows, TOPICS_PAGE, (r) => (tag !== undefined || filter === 'unanswered' ? r.created_at : r.last_activity_at));
+      const rows = await listDiscussions(db, filter, viewerId(viewer), TOPICS_PAGE + 1, decodeCursor(cursor), tag);
+      const page = toPage(rows, TOPICS_PAGE, (r) => (tag !== undefined || filter === 'unanswered' ? r.created_at : r.last_activity_at));
       return { filter, tag, topics: { items: listItems(viewer, page.items), next: page.next }, categories: await listCategories(db) };
     },
 
@@ -320,12 +355,9 @@ export function createTopicService(deps: WritingDeps) {
       if (!isActive(viewer)) throw new UnauthenticatedError();
       const c = await category(categoryId);
       if (!canPostInCategory(viewer, c)) throw new ValidationError({ form: { key: 'topics.errors.restricted' } });
-      const title = clean(input.title).replace(/\s+/g, ' ');
+      const title = titleOf(input.title);
       const body = cleanBody(input.body);
-      assertValid({
-        title: checkText(title, { required: true, max: TOPIC_LIMITS.title }),
-        body: body === '' ? { key: 'topics.errors.emptyBody' } : checkText(body, { max: TOPIC_LIMITS.body, multiline: true }),
-      });
+      assertValid({ title: titleError(title), body: bodyError(body) });
       const rendered = await renderText(db, body, 'body');
       deps.posting.take(viewer.id);
       const created = await db.transaction().execute(async (trx) => {
@@ -383,7 +415,6 @@ export function createTopicService(deps: WritingDeps) {
         const shown = rows.length ? rows[rows.length - 1]!.id : 0;
         if (facts.lastRead === null || shown > facts.lastRead) await markRead(db, vid, t.id, shown, now());
       }
-      const moderate = canModerateTopic(viewer);
       return {
         topic: t,
         showOpening,
@@ -392,8 +423,7 @@ export function createTopicService(deps: WritingDeps) {
         next,
         firstUnreadId,
         following: facts.following,
-        can: { reply: replyAllowed, moderate, follow: canFollowTopics(viewer), edit: canEditTopic(viewer, t) },
-        categories: moderate ? (await listCategories(db)).filter((c) => c.id !== t.category_id) : [],
+        can: { reply: replyAllowed, moderate: canModerateTopic(viewer), follow: canFollowTopics(viewer), edit: canEditTopic(viewer, t) },
       };
     },
 
@@ -410,8 +440,7 @@ export function createTopicService(deps: WritingDeps) {
       const t = await topic(topicId);
       const vid = viewerId(viewer);
       if (vid === null) return undefined;
-      const facts = await findTopicViewerFacts(db, vid, t.id, []);
-      return firstReplyAfter(db, t.id, facts.lastRead ?? 0);
+      return firstReplyAfter(db, t.id, (await findReadPosition(db, vid, t.id)) ?? 0);
     },
 
     /** The reply to quote, if it belongs to this topic. */
@@ -449,15 +478,7 @@ export function createTopicService(deps: WritingDeps) {
     async editTopic(viewer: Viewer | null, topicId: number, input: { body?: string }): Promise<void> {
       const t = await topic(topicId);
       if (!canEditTopic(viewer, t)) throw new NotFoundError('topic');
-      const body = checkBody(input.body);
-      const rendered = await renderText(db, body, 'body');
-      const old = await renderText(db, t.body, 'body').catch(() => ({ mentionIds: [] as number[] }));
-      await db.transaction().execute(async (trx) => {
-        await updateTopicBody(trx, t.id, body, rendered.html, now());
-        await addTopicTags(trx, t.id, rendered.tags, t.created_at);
-        const fresh = rendered.mentionIds.filter((u) => !old.mentionIds.includes(u) && u !== viewer.id);
-        await insertTopicNotifications(trx, fresh.map((userId) => ({ userId, kind: 'mention_topic', actorId: viewer.id, topicId: t.id, replyId: null })));
-      });
+      await saveEdit(viewer, t, t.body, input.body, null, (trx, body, html) => updateTopicBody(trx, t.id, body, html, now()));
     },
 
     /** A reply its author may edit (the edit form). */
@@ -470,16 +491,7 @@ export function createTopicService(deps: WritingDeps) {
     async editReply(viewer: Viewer | null, replyId: number, input: { body?: string }): Promise<ReplyRow> {
       const r = await reply(replyId);
       if (!canEditTopicReply(viewer, r)) throw new NotFoundError('reply');
-      const body = checkBody(input.body);
-      const rendered = await renderText(db, body, 'body');
-      const old = await renderText(db, r.body, 'body').catch(() => ({ mentionIds: [] as number[] }));
-      const t = await topic(r.topic_id);
-      await db.transaction().execute(async (trx) => {
-        await updateReply(trx, r.id, body, rendered.html, now());
-        await addTopicTags(trx, t.id, rendered.tags, t.created_at);
-        const fresh = rendered.mentionIds.filter((u) => !old.mentionIds.includes(u) && u !== viewer.id);
-        await insertTopicNotifications(trx, fresh.map((userId) => ({ userId, kind: 'mention_topic', actorId: viewer.id, topicId: t.id, replyId: r.id })));
-      });
+      await saveEdit(viewer, await topic(r.topic_id), r.body, input.body, r.id, (trx, body, html) => updateReply(trx, r.id, body, html, now()));
       return r;
     },
 
@@ -506,56 +518,34 @@ export function createTopicService(deps: WritingDeps) {
     // ---- moderation ------------------------------------------------------------------------
 
     async setPinned(viewer: Viewer | null, topicId: number, pinned: boolean, meta: RequestMeta): Promise<void> {
-      const t = await topic(topicId);
-      if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
-      if (t.pinned === pinned) return;
-      await db.transaction().execute(async (trx) => {
-        await updateTopic(trx, t.id, { pinned });
-        await audit(trx, pinned ? 'moderation.topic_pinned' : 'moderation.topic_unpinned', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id } });
-      });
+      await moderate(viewer, topicId, meta, async (t) => (t.pinned === pinned ? null : { set: { pinned }, action: pinned ? 'moderation.topic_pinned' : 'moderation.topic_unpinned' }));
     },
 
     async lock(viewer: Viewer | null, topicId: number, input: { reason?: string }, meta: RequestMeta): Promise<void> {
-      const t = await topic(topicId);
-      if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
-      const reason = clean(input.reason).replace(/\s+/g, ' ');
-      assertValid({ reason: checkText(reason, { required: true, max: TOPIC_LIMITS.lockReason }) });
-      await db.transaction().execute(async (trx) => {
-        await updateTopic(trx, t.id, { locked_at: now(), lock_reason: reason });
-        await audit(trx, 'moderation.topic_locked', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id, reason } });
+      await moderate(viewer, topicId, meta, async () => {
+        const reason = clean(input.reason).replace(/\s+/g, ' ');
+        assertValid({ reason: checkText(reason, { required: true, max: TOPIC_LIMITS.lockReason }) });
+        return { set: { locked_at: now(), lock_reason: reason }, action: 'moderation.topic_locked', details: { reason } };
       });
     },
 
     async unlock(viewer: Viewer | null, topicId: number, meta: RequestMeta): Promise<void> {
-      const t = await topic(topicId);
-      if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
-      if (t.locked_at === null) return;
-      await db.transaction().execute(async (trx) => {
-        await updateTopic(trx, t.id, { locked_at: null, lock_reason: null });
-        await audit(trx, 'moderation.topic_unlocked', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id } });
-      });
+      await moderate(viewer, topicId, meta, async (t) => (t.locked_at === null ? null : { set: { locked_at: null, lock_reason: null }, action: 'moderation.topic_unlocked' }));
     },
 
     async move(viewer: Viewer | null, topicId: number, input: { categoryId?: string }, meta: RequestMeta): Promise<void> {
-      const t = await topic(topicId);
-      if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
-      const target = /^\d{1,15}$/.test(input.categoryId ?? '') ? await findCategory(db, Number(input.categoryId)) : undefined;
-      if (!target) throw new ValidationError({ categoryId: { key: 'validation.choice' } });
-      if (target.id === t.category_id) return;
-      await db.transaction().execute(async (trx) => {
-        await updateTopic(trx, t.id, { category_id: target.id });
-        await audit(trx, 'moderation.topic_moved', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id, from: t.category_id, to: target.id } });
+      await moderate(viewer, topicId, meta, async (t) => {
+        const target = /^\d{1,15}$/.test(input.categoryId ?? '') ? await findCategory(db, Number(input.categoryId)) : undefined;
+        if (!target) throw new ValidationError({ categoryId: { key: 'validation.choice' } });
+        if (target.id === t.category_id) return null;
+        return { set: { category_id: target.id }, action: 'moderation.topic_moved', details: { from: t.category_id, to: target.id } };
       });
     },
 
     async retitle(viewer: Viewer | null, topicId: number, input: { title?: string }, meta: RequestMeta): Promise<void> {
-      const t = await topic(topicId);
-      if (!canModerateTopic(viewer)) throw new NotFoundError('topic');
-      const title = checkTitle(input.title);
-      if (title === t.title) return;
-      await db.transaction().execute(async (trx) => {
-        await updateTopic(trx, t.id, { title });
-        await audit(trx, 'moderation.topic_retitled', meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id, from: t.title, to: title } });
+      await moderate(viewer, topicId, meta, async (t) => {
+        const title = checkTitle(input.title);
+        return title === t.title ? null : { set: { title }, action: 'moderation.topic_retitled', details: { from: t.title, to: title } };
       });
     },
 
@@ -598,7 +588,7 @@ export function createTopicService(deps: WritingDeps) {
 
     /** The latest topics by activity (the visitors' home page, an empty feed's suggestions). */
     async recent(viewer: Viewer | null, limit: number): Promise<Page<TopicListItem>> {
-      const page = pageOf(await listDiscussions(db, 'latest', viewerId(viewer), limit + 1), limit, (r) => r.last_activity_at);
+      const page = toPage(await listDiscussions(db, 'latest', viewerId(viewer), limit + 1), limit, (r) => r.last_activity_at);
       return { items: listItems(viewer, page.items), next: page.next };
     },
 

@@ -69,6 +69,13 @@ describe('categories', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
+  it('show the limit of each field in the form', async () => {
+    const page = await clients.admin.get('/admin/categories');
+    expect(page.text).toContain('maxlength="60"');
+    expect(page.text).toContain('maxlength="500"');
+    expect(page.text).toContain(msg('topics.admin.hints.position', { max: 9999 }));
+  });
+
   it('are edited by an admin (audited with what changed)', async () => {
     const id = await newCategory('Brouillon');
     const res = await submit(clients.admin, `/admin/categories/${id}/edit`, { name: 'Vie du quartier', description: 'Ce qui se passe', colour: '#00AA11', position: '5' });
@@ -396,6 +403,116 @@ describe('each topic action for each role', () => {
   });
 });
 
+describe('the other forum routes for each role', () => {
+  type Actor = 'anonymous' | 'member' | 'author' | 'moderator' | 'admin';
+  const ROLES: Actor[] = ['anonymous', 'member', 'author', 'moderator', 'admin'];
+  const post = async (role: Actor, path: string, fields: Record<string, string> = {}) =>
+    role === 'anonymous' ? clients.anonymous.submit(path, fields, { from: '/' }) : submit(clients[role], path, fields);
+  const followersOf = async (column: 'topic_id' | 'category_id', id: number) => (await t.db.selectFrom('follows').select('follower_id').where(column, '=', id).execute()).length;
+
+  // Signed-out visitors are sent to the login page; those who may not act get "not found".
+  const PAGES: { name: string; expected: Record<Actor, number>; path: () => Promise<string> }[] = [
+    { name: 'the new topic form', expected: { anonymous: 303, member: 200, author: 200, moderator: 200, admin: 200 }, path: async () => `/c/${openCat}/new` },
+    { name: 'the opening post edit form', expected: { anonymous: 303, member: 404, author: 200, moderator: 404, admin: 404 }, path: async () => `/t/${await newTopic()}/edit` },
+    {
+      name: 'the reply edit form',
+      expected: { anonymous: 303, member: 404, author: 200, moderator: 404, admin: 404 },
+      path: async () => `/replies/${await newReply(clients.author, await newTopic(), 'à revoir')}/edit`,
+    },
+    { name: 'the moderation page', expected: { anonymous: 303, member: 404, author: 404, moderator: 200, admin: 200 }, path: async () => `/t/${await newTopic()}/moderate` },
+    { name: 'the categories admin page', expected: { anonymous: 303, member: 404, author: 404, moderator: 404, admin: 200 }, path: async () => '/admin/categories' },
+    { name: 'the category edit page', expected: { anonymous: 303, member: 404, author: 404, moderator: 404, admin: 200 }, path: async () => `/admin/categories/${otherCat}/edit` },
+  ];
+  it.each(PAGES.flatMap((p) => ROLES.map((role) => ({ ...p, role, status: p.expected[role] }))))('$role: $name answers $status', async ({ role, status, path }) => {
+    const res = await clients[role].get(await path());
+    expect(res.status).toBe(status);
+    if (status === 303) expect(res.headers.location).toMatch(/^\/login\?next=/);
+  });
+
+  interface Case {
+    name: string;
+    expected: Record<Actor, number>;
+    run: (role: Actor) => Promise<{ status: number; done: () => Promise<boolean> }>;
+  }
+  const CASES: Case[] = [
+    {
+      name: 'edit a category',
+      expected: { anonymous: 401, member: 404, author: 404, moderator: 404, admin: 303 },
+      async run(role) {
+        const id = await newCategory(`À renommer ${role}`);
+        const name = `Renommée par ${role}`;
+        const res = await post(role, `/admin/categories/${id}/edit`, { name, colour: '#112233', position: '3' });
+        return { status: res.status, done: async () => (await t.db.selectFrom('forum_categories').select('name').where('id', '=', id).executeTakeFirstOrThrow()).name === name };
+      },
+    },
+    {
+      name: 'unpin a topic',
+      expected: { anonymous: 401, member: 404, author: 404, moderator: 303, admin: 303 },
+      async run(role) {
+        const id = await newTopic();
+        expect((await submit(clients.moderator, `/t/${id}/pin`)).status).toBe(303);
+        const res = await post(role, `/t/${id}/unpin`);
+        return { status: res.status, done: async () => !(await topicRow(id)).pinned };
+      },
+    },
+    {
+      name: 'unlock a topic',
+      expected: { anonymous: 401, member: 404, author: 404, moderator: 303, admin: 303 },
+      async run(role) {
+        const id = await newTopic();
+        expect((await submit(clients.moderator, `/t/${id}/lock`, { reason: 'pause' })).status).toBe(303);
+        const res = await post(role, `/t/${id}/unlock`);
+        return { status: res.status, done: async () => (await topicRow(id)).locked_at === null };
+      },
+    },
+    {
+      name: 'unfollow a topic',
+      expected: { anonymous: 401, member: 303, author: 303, moderator: 303, admin: 303 },
+      async run(role) {
+        const id = await newTopic();
+        if (role !== 'anonymous' && role !== 'author') await submit(clients[role], `/t/${id}/follow`);
+        const before = await followersOf('topic_id', id);
+        const res = await post(role, `/t/${id}/unfollow`);
+        return { status: res.status, done: async () => (await followersOf('topic_id', id)) === before - 1 };
+      },
+    },
+    {
+      name: 'follow a category',
+      expected: { anonymous: 401, member: 303, author: 303, moderator: 303, admin: 303 },
+      async run(role) {
+        const id = await newCategory(`À suivre ${role}`);
+        const res = await post(role, `/c/${id}/follow`);
+        return { status: res.status, done: async () => (await followersOf('category_id', id)) === 1 };
+      },
+    },
+    {
+      name: 'unfollow a category',
+      expected: { anonymous: 401, member: 303, author: 303, moderator: 303, admin: 303 },
+      async run(role) {
+        const id = await newCategory(`À quitter ${role}`);
+        expect((await submit(role === 'anonymous' ? clients.other : clients[role], `/c/${id}/follow`)).status).toBe(303);
+        const res = await post(role, `/c/${id}/unfollow`);
+        return { status: res.status, done: async () => (await followersOf('category_id', id)) === 0 };
+      },
+    },
+    {
+      name: 'unlike a reply',
+      expected: { anonymous: 401, member: 303, author: 303, moderator: 303, admin: 303 },
+      async run(role) {
+        const r = await newReply(clients.other, await newTopic(), 'aimée puis plus');
+        expect((await submit(role === 'anonymous' ? clients.member : clients[role], `/replies/${r}/like`)).status).toBe(303);
+        const res = await post(role, `/replies/${r}/unlike`);
+        return { status: res.status, done: async () => (await replyRow(r))?.like_count === 0 };
+      },
+    },
+  ];
+  it.each(CASES.flatMap((c) => ROLES.map((role) => ({ ...c, role, status: c.expected[role] }))))('$role: $name answers $status', async ({ role, status, run }) => {
+    const { status: got, done } = await run(role);
+    expect(got).toBe(status);
+    expect(await done()).toBe(status === 303);
+  });
+});
+
 describe('long topics', () => {
   let id: number;
   const replies: number[] = [];
@@ -583,6 +700,14 @@ describe('follows and the discussions index', () => {
     expect(after).not.toContain(id);
     expect(after).not.toContain(inOther);
     expect((await clients.anonymous.get('/discussions?filter=followed')).status).toBe(303);
+  });
+
+  it('explain an empty followed list, and how to fill it', async () => {
+    const newcomer = await t.loggedIn((await createUser(t.db, { handle: 'tp_newcomer', displayName: 'Nouvelle Venue' })).handle);
+    const page = await newcomer.get('/discussions?filter=followed');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(msg('topics.index.emptyFollowed'));
+    expect((await newcomer.get('/discussions?filter=unanswered&tag=personne')).text).toContain(msg('topics.index.empty'));
   });
 
   it('lists unanswered topics, newest first, and pages the latest ones by keyset', async () => {
