@@ -68,6 +68,13 @@ export async function buildApp({ config, database, closeDatabase = false, now }:
     prefix: '/static/',
     maxAge: config.env === 'production' ? '1d' : 0,
   });
+  // Every route as registered (method and path), for the permission-matrix tests: a route
+  // missing from a matrix fails its test.
+  const routeList: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routeList.push({ method, url: route.url });
+  });
+  app.decorate('routeList', routeList);
   await registerRoutes(app, config);
   return app;
 }

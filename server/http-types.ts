@@ -13,6 +13,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
     config: Config;
+    /** every registered route (method, path), HEAD left out */
+    routeList: readonly { method: string; url: string }[];
   }
   interface FastifyRequest {
     viewer: Viewer | null;
@@ -34,6 +36,8 @@ declare module 'fastify' {
     anonymousOnly?: boolean;
     /** the page a visitor without an account sees is the same for all of them: it may be cached briefly */
     anonymousPageCache?: boolean;
+    /** suspended members (and members with a warning to acknowledge) may reach this route */
+    allowSanctioned?: boolean;
   }
 }
 

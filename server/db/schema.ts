@@ -25,6 +25,7 @@ export interface UsersTable {
   password_changed_at: Timestamp;
   reviewed_at: Date | null;
   reviewed_by: number | null;
+  trusted_at: Generated<Date | null>;
 }
 
 export interface SessionsTable {
@@ -155,6 +156,11 @@ export interface PostsTable {
   like_count: Generated<number>;
   comment_count: Generated<number>;
   share_count: Generated<number>;
+  hidden_at: Generated<Date | null>;
+  hidden_reason: Generated<string | null>;
+  hidden_by: Generated<number | null>;
+  /** waiting for a moderator's approval (limited or new members) */
+  held_at: Generated<Date | null>;
 }
 
 export interface PostRevisionsTable {
@@ -196,6 +202,9 @@ export interface CommentsTable {
   created_at: CreatedAt;
   edited_at: Date | null;
   like_count: Generated<number>;
+  hidden_at: Generated<Date | null>;
+  hidden_reason: Generated<string | null>;
+  hidden_by: Generated<number | null>;
 }
 
 export interface PostLikesTable {
@@ -210,7 +219,7 @@ export interface CommentLikesTable {
   created_at: CreatedAt;
 }
 
-export type NotificationKind = 'mention_post' | 'mention_comment' | 'new_follower' | 'follow_request' | 'mention_topic' | 'reply_topic' | 'reply_followed_topic';
+export type NotificationKind = 'mention_post' | 'mention_comment' | 'new_follower' | 'follow_request' | 'mention_topic' | 'reply_topic' | 'reply_followed_topic' | 'moderation_auto_hidden';
 
 export interface NotificationsTable {
   id: Generated<number>;
@@ -223,9 +232,10 @@ export interface NotificationsTable {
   reply_id: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
   read_at: Date | null;
+  moderation_case_id: Generated<number | null>;
 }
 
-export interface Database {
+export interface Database extends ModerationDatabase {
   profiles: ProfilesTable;
   profile_tags: ProfileTagsTable;
   profile_questions: ProfileQuestionsTable;
@@ -351,3 +361,121 @@ export interface TopicTagsTable {
 export type ForumCategory = Selectable<ForumCategoriesTable>;
 export type Topic = Selectable<TopicsTable>;
 export type TopicReply = Selectable<TopicRepliesTable>;
+// ---- moderation (see migrations/20261201T160000-create-moderation.ts) ---------------------
+
+export type CaseState = 'open' | 'in_progress' | 'resolved' | 'rejected';
+export const CASE_STATES: readonly CaseState[] = ['open', 'in_progress', 'resolved', 'rejected'];
+export type CaseOrigin = 'reports' | 'held' | 'appeal' | 'flag';
+export type ReportReason = 'spam' | 'harassment' | 'scam' | 'danger' | 'illegal' | 'misinformation' | 'other';
+export const REPORT_REASONS: readonly ReportReason[] = ['spam', 'harassment', 'scam', 'danger', 'illegal', 'misinformation', 'other'];
+export type SanctionKind = 'warning' | 'limit' | 'suspension';
+export const SANCTION_KINDS: readonly SanctionKind[] = ['warning', 'limit', 'suspension'];
+
+export interface ModerationSettingsTable {
+  id: ColumnType<number, never, never>;
+  auto_hide_score: number;
+  trusted_weight: number;
+  reports_per_hour: number;
+  updated_at: Timestamp;
+  new_member_days: Generated<number>;
+  new_member_min_seconds: Generated<number>;
+  new_member_no_links: Generated<boolean>;
+  new_member_held_posts: Generated<number>;
+}
+
+export type WatchedAction = 'block' | 'hold' | 'flag' | 'replace';
+export const WATCHED_ACTIONS: readonly WatchedAction[] = ['block', 'hold', 'flag', 'replace'];
+export interface WatchedWordsTable {
+  id: Generated<number>;
+  pattern: string;
+  is_regex: ColumnType<boolean, boolean | undefined, boolean>;
+  action: WatchedAction;
+  replacement: ColumnType<string, string | undefined, string>;
+  created_by: number | null;
+  created_at: CreatedAt;
+}
+
+export interface ModerationCasesTable {
+  id: Generated<number>;
+  target_kind: string;
+  target_id: number;
+  origin: CaseOrigin;
+  subject_user_id: number | null;
+  state: ColumnType<CaseState, CaseState | undefined, CaseState>;
+  assignee_id: number | null;
+  score: Generated<number>;
+  snapshot: ColumnType<Record<string, unknown>, string | undefined, string>;
+  auto_hidden_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+  closed_at: Date | null;
+  closed_by: number | null;
+}
+
+export interface ModerationReportsTable {
+  id: Generated<number>;
+  case_id: number;
+  reporter_id: number;
+  reason: ReportReason;
+  comment: ColumnType<string, string | undefined, string>;
+  weight: ColumnType<number, number | undefined, number>;
+  snapshot: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: CreatedAt;
+}
+
+export interface ModerationNotesTable {
+  id: Generated<number>;
+  case_id: number | null;
+  subject_user_id: number | null;
+  author_id: number | null;
+  body: string;
+  created_at: CreatedAt;
+}
+
+export interface ModerationTemplatesTable {
+  id: Generated<number>;
+  title: string;
+  body: string;
+  created_at: CreatedAt;
+  archived_at: Date | null;
+}
+
+export interface ModerationSanctionsTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: SanctionKind;
+  reason: string;
+  case_id: number | null;
+  created_by: number | null;
+  created_at: CreatedAt;
+  /** null: indefinite (suspension) or until lifted */
+  ends_at: Date | null;
+  acknowledged_at: Date | null;
+  appeal_text: string | null;
+  appealed_at: Date | null;
+  lifted_at: Date | null;
+  lifted_by: number | null;
+  lift_reason: string | null;
+}
+
+export interface ModerationDatabase {
+  moderation_settings: ModerationSettingsTable;
+  moderation_cases: ModerationCasesTable;
+  moderation_reports: ModerationReportsTable;
+  moderation_notes: ModerationNotesTable;
+  moderation_templates: ModerationTemplatesTable;
+  moderation_sanctions: ModerationSanctionsTable;
+  member_blocks: MemberBlocksTable;
+  watched_words: WatchedWordsTable;
+}
+
+export type BlockKind = 'block' | 'mute';
+export interface MemberBlocksTable {
+  blocker_id: number;
+  blocked_id: number;
+  kind: BlockKind;
+  created_at: CreatedAt;
+}
+export type ModerationCase = Selectable<ModerationCasesTable>;
+export type ModerationSanction = Selectable<ModerationSanctionsTable>;
+export type ModerationSettings = Selectable<ModerationSettingsTable>;

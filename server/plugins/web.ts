@@ -7,6 +7,7 @@ import type { Config, Locale } from '../config.ts';
 import { isLocale, localeFromAcceptLanguage, translator } from '../i18n/index.ts';
 import type { Renderer } from '../view-helpers/renderer.ts';
 import { presentLayout } from '../presenters/layout.ts';
+import { presentMySanctions } from '../presenters/moderation.ts';
 import type { PageOptions } from '../http-types.ts';
 import type { Services } from '../services/index.ts';
 
@@ -94,7 +95,15 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
   // Accounts waiting for approval (or refused) see only their status page.
   app.addHook('preHandler', async (request, reply) => {
     const viewer = request.viewer;
-    if (!viewer || viewer.status === 'active' || request.routeOptions.config?.allowInactive) return;
+    if (!viewer || (viewer.status === 'active' && !viewer.mustAcknowledge) || request.routeOptions.config?.allowInactive) return;
+    // Suspended members, and members with a warning to acknowledge, see their sanction first
+    // (the appeal form is there); nothing else is open to them.
+    if (viewer.status === 'suspended' || viewer.mustAcknowledge) {
+      if (request.routeOptions.config?.allowSanctioned) return;
+      const sanctions = await services.moderation.mySanctions(viewer);
+      await reply.page('moderation/sanctioned', presentMySanctions(sanctions, request.t), { status: 403, title: request.t('moderation.sanctions.title') });
+      return reply;
+    }
     await reply.page('account/inactive', { status: viewer.status }, { status: 403, title: request.t(`account.inactive.${viewer.status}.title`) });
     return reply;
   });
@@ -106,8 +115,11 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
     const unreadCount =
       request.viewer?.status === 'active' ? (request.unreadCount ?? (await services.notifications.unread(request.viewer).catch(() => 0))) : 0;
     const store = cacheable(request) && (options.status ?? 200) === 200;
+    // Moderators see how many cases wait in the header (the live layer updates it later).
+    const moderationCount = request.viewer?.status === 'active' ? await services.moderation.openCount(request.viewer).catch(() => undefined) : undefined;
     const context = {
       unreadCount,
+      moderationCount,
       ...presentLayout({
         request: { url: request.url, locale: request.locale, query: request.query },
         viewer: request.viewer,

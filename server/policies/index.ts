@@ -3,10 +3,13 @@
 // answers 404 (services throw NotFoundError), so the existence of a thing never leaks.
 import type { Role, UserStatus } from '../db/schema.ts';
 
+/** A suspended member's account is active in the table; their sessions see them as 'suspended'. */
+export type ViewerStatus = UserStatus | 'suspended';
+
 export interface PolicyViewer {
   id: number;
   role: Role;
-  status: UserStatus;
+  status: ViewerStatus;
 }
 
 const rank: Record<Role, number> = { member: 0, moderator: 1, admin: 2 };
@@ -51,7 +54,7 @@ export function canUseInstance<V extends PolicyViewer>(viewer: V | null | undefi
 // The SQL form of canViewPost (for lists: walls, tag pages) is visiblePostsFilter in
 // server/repos/posts.ts; the visibility-matrix tests check both agree.
 
-export interface PostFacts {
+export interface PostFacts extends ModeratedFacts {
   author_id: number;
   wall_owner_id: number;
   visibility: 'public' | 'members' | 'followers' | 'mentioned';
@@ -61,9 +64,12 @@ export interface PostFacts {
 export interface PostRelation {
   followsAuthor: boolean;
   mentioned: boolean;
+  /** a block (either way) or the viewer's mute stands between the viewer and the author or wall owner */
+  blocked?: boolean;
 }
 
 export function canViewPost(viewer: PolicyViewer | null | undefined, post: PostFacts, rel: PostRelation): boolean {
+  if (isHiddenFor(viewer, post, rel)) return false;
   if (post.visibility === 'public') return true;
   if (!isActive(viewer)) return false;
   if (viewer.id === post.author_id || viewer.id === post.wall_owner_id) return true;
@@ -194,4 +200,54 @@ export function canFollowTopics<V extends PolicyViewer>(viewer: V | null | undef
 /** The opening post is the author's to edit (moderators change the title, not the words). */
 export function canEditTopic<V extends PolicyViewer>(viewer: V | null | undefined, topic: { author_id: number }): viewer is V {
   return isActive(viewer) && viewer.id === topic.author_id;
+}
+
+// ---- moderation ---------------------------------------------------------------------------
+
+/** What moderation marks on any piece of content (posts, comments, later topic replies…). */
+export interface ModeratedFacts {
+  author_id: number;
+  /** hidden by a moderator or by the reports' score */
+  hidden_at: Date | null;
+  /** waiting for a moderator's approval (posts only) */
+  held_at?: Date | null;
+}
+
+/**
+ * THE rule for content taken out of a viewer's sight: hidden or held content is seen by its author
+ * only (with the reason), nobody else — moderators included, who see it in the review queue; and
+ * nothing crosses a block (either way) or the viewer's mute (`rel.blocked`, from the viewer facts).
+ * canViewPost and the comment lists call this; its SQL twin is the first conditions of
+ * visiblePostsFilter (server/repos/posts.ts).
+ */
+export function isHiddenFor(viewer: PolicyViewer | null | undefined, content: ModeratedFacts, rel: { blocked?: boolean } = {}): boolean {
+  if (rel.blocked) return true;
+  if (!content.hidden_at && !content.held_at) return false;
+  return !(isActive(viewer) && viewer.id === content.author_id);
+}
+
+/** The review queue, content actions, sanctions, members' moderation history. */
+export function canModerate<V extends PolicyViewer>(viewer: V | null | undefined): viewer is V {
+  return atLeast(viewer, 'moderator');
+}
+
+/** Any active member reports what they can see, except their own content. */
+export function canReport<V extends PolicyViewer>(viewer: V | null | undefined, target: { authorId: number }): viewer is V {
+  return isActive(viewer) && viewer.id !== target.authorId;
+}
+
+/** Moderators do not sanction themselves, and only admins sanction moderators or admins. */
+export function canSanction<V extends PolicyViewer>(viewer: V | null | undefined, member: { id: number; role: Role }): viewer is V {
+  if (!canModerate(viewer) || viewer.id === member.id) return false;
+  return member.role === 'member' || viewer.role === 'admin';
+}
+
+/** Auto-hide threshold, report weights and limits, sanction reason templates. */
+export function canManageModerationSettings<V extends PolicyViewer>(viewer: V | null | undefined): viewer is V {
+  return atLeast(viewer, 'admin');
+}
+
+/** Following, commenting, mentioning: never across a block, whichever way it goes. */
+export function canReachMember(viewer: PolicyViewer | null | undefined, rel: { blockedEitherWay: boolean }): boolean {
+  return isActive(viewer) && !rel.blockedEitherWay;
 }

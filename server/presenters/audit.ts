@@ -14,3 +14,13 @@ export function presentAuditEvents(rows: AuditEventRow[], t: Translate) {
     details: Object.keys(e.details ?? {}).length ? JSON.stringify(e.details) : '',
   }));
 }
+
+/** Families and actions the audit page filters on (the catalog lists every known action). */
+export function auditActionOptions(t: Translate, selected: string | undefined) {
+  const families = ['auth.', 'account.', 'admin.', 'moderation.', 'invitation.'];
+  const actions = Object.keys((t('admin.audit.actions', { returnObjects: true }) as unknown as Record<string, string>) ?? {});
+  return [
+    ...families.map((f) => ({ value: f, label: t('admin.audit.family', { family: f.slice(0, -1) }), selected: f === selected })),
+    ...actions.map((a) => ({ value: a, label: t(`admin.audit.actions.${a}`), selected: a === selected })),
+  ];
+}

@@ -26,6 +26,19 @@ export const NOTICES = [
   'postShared',
   'commentDeleted',
   'replyDeleted',
+  'reportSent',
+  'appealSent',
+  'caseUpdated',
+  'noteAdded',
+  'contentActionDone',
+  'sanctionApplied',
+  'sanctionLifted',
+  'sanctionAlreadyLifted',
+  'memberUpdated',
+  'postHeld',
+  'memberBlocked',
+  'memberMuted',
+  'memberUnblocked',
 ] as const;
 
 export function presentViewer(viewer: Viewer | null) {

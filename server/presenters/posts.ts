@@ -18,7 +18,7 @@ export function presentPost(item: PostItem, t: Translate): Record<string, unknow
   const c = item.can;
   return {
     // The card is rendered once per row and per combination of what differs between viewers.
-    cache: { owner: r, variant: [item.liked, c.edit, c.delete, c.interact, c.share, c.revisions, !!item.shared, item.sharedUnavailable].map(bit).join('') },
+    cache: { owner: r, variant: [item.liked, c.edit, c.delete, c.interact, c.share, c.revisions, c.report, !!item.shared, item.sharedUnavailable, !!r.hidden_at, !!r.held_at].map(bit).join('') },
     id: r.id,
     url: `/posts/${r.id}`,
     anchor: `post-${r.id}`,
@@ -45,6 +45,8 @@ export function presentPost(item: PostItem, t: Translate): Record<string, unknow
     isShare: r.is_share,
     shared: item.shared ? presentPost(item.shared, t) : null,
     sharedUnavailable: item.sharedUnavailable,
+    // Only the author ever gets a hidden or held post (isHiddenFor): they are told why.
+    moderation: moderationNotice(r, t),
   };
 }
 
@@ -56,7 +58,7 @@ export function presentComment(item: CommentItem): Record<string, unknown> {
   const r = item.row;
   const c = item.can;
   return {
-    cache: { owner: r, variant: [item.liked, c.edit, c.delete, c.reply, c.like].map(bit).join('') },
+    cache: { owner: r, variant: [item.liked, c.edit, c.delete, c.reply, c.like, c.report, !!r.hidden_at].map(bit).join('') },
     id: r.id,
     anchor: `comment-${r.id}`,
     postId: r.post_id,
@@ -69,6 +71,8 @@ export function presentComment(item: CommentItem): Record<string, unknown> {
     liked: item.liked,
     can: item.can,
     replies: item.replies.map(presentComment),
+    hiddenReason: r.hidden_at ? r.hidden_reason || '' : null,
+    hiddenAuto: r.hidden_reason === 'auto',
   };
 }
 
@@ -102,4 +106,11 @@ export function presentWall(
       photoSlots: [1, 2, 3, 4].map((n) => ({ n, alt: values[`alt${n}`] ?? '', error: opts.form?.errors[`photo${n}`], altError: opts.form?.errors[`alt${n}`] })),
     },
   };
+}
+
+/** What the author of hidden or held content is told about it. */
+export function moderationNotice(r: { hidden_at: Date | null; hidden_reason: string | null; held_at?: Date | null }, t: Translate) {
+  if (r.hidden_at) return { text: r.hidden_reason === 'auto' ? t('moderation.hidden.auto') : t('moderation.hidden.byModerator', { reason: r.hidden_reason ?? '' }) };
+  if (r.held_at) return { text: t('moderation.hidden.held') };
+  return null;
 }

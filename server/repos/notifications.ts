@@ -33,7 +33,31 @@ export async function insertNotifications(
 function stillVisible(userId: number | ViewerColumn) {
   const postVisible = visiblePostsFilter(userId);
   return (eb: ExpressionBuilder<Database & { n: Database['notifications']; p: Database['posts'] }, 'n' | 'p'>): Expression<SqlBool> =>
-    eb.or([eb('n.post_id', 'is', null), postVisible(eb as never)]);
+    eb.and([
+      eb.or([eb('n.post_id', 'is', null), postVisible(eb as never)]),
+      // Nothing from across a block (either way) or from a member the recipient muted.
+      eb.or([
+        eb('n.actor_id', 'is', null),
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('member_blocks as nb')
+              .select(sql`1`.as('one'))
+              .where((w) =>
+                w.or([
+                  w.and([w('nb.blocker_id', '=', w.ref('n.user_id')), w('nb.blocked_id', '=', w.ref('n.actor_id'))]),
+                  w.and([w('nb.blocker_id', '=', w.ref('n.actor_id')), w('nb.blocked_id', '=', w.ref('n.user_id')), w('nb.kind', '=', 'block')]),
+                ]),
+              ),
+          ),
+        ),
+      ]),
+      // A comment hidden by moderation takes its notifications with it (isHiddenFor: only its author sees it).
+      eb.or([
+        eb('n.comment_id', 'is', null),
+        eb.not(eb.exists(eb.selectFrom('comments as hc').select(sql`1`.as('one')).whereRef('hc.id', '=', 'n.comment_id').where('hc.hidden_at', 'is not', null))),
+      ]),
+    ]);
 }
 
 /** The member's notifications, newest first, only about what they may still see. */
@@ -42,7 +66,7 @@ export async function listNotifications(db: Executor, userId: number, limit: num
     .selectFrom('notifications as n')
     .leftJoin('posts as p', 'p.id', 'n.post_id')
     .leftJoin('users as a', 'a.id', 'n.actor_id')
-    .select(['n.id', 'n.kind', 'n.created_at', 'n.read_at', 'n.post_id', 'n.comment_id', 'n.topic_id', 'n.reply_id', 'a.handle as actor_handle', 'a.display_name as actor_name'])
+    .select(['n.id', 'n.kind', 'n.created_at', 'n.read_at', 'n.post_id', 'n.comment_id', 'n.topic_id', 'n.reply_id', 'n.moderation_case_id', 'a.handle as actor_handle', 'a.display_name as actor_name'])
     .where('n.user_id', '=', userId)
     .where(stillVisible(userId));
   if (before) q = q.where(olderThan('n.created_at', 'n.id', before));

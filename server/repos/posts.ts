@@ -15,9 +15,25 @@ export interface ViewerColumn {
  */
 export function visiblePostsFilter(viewer: number | null | ViewerColumn) {
   return (eb: ExpressionBuilder<Database & { p: Database['posts'] }, 'p'>): Expression<SqlBool> => {
-    if (viewer === null) return eb('p.visibility', '=', 'public');
+    // Twin of isHiddenFor (policies): hidden or held posts only for their author.
+    const notHidden = eb.and([eb('p.hidden_at', 'is', null), eb('p.held_at', 'is', null)]);
+    if (viewer === null) return eb.and([notHidden, eb('p.visibility', '=', 'public')]);
     const viewerId = (typeof viewer === 'number' ? viewer : sql.ref(viewer.column)) as number;
-    return eb.or([
+    // Twin of the `blocked` relation: no block either way with the author or the wall owner, no mute of the author.
+    const notBlocked = eb.not(
+      eb.exists(
+        eb
+          .selectFrom('member_blocks as b')
+          .select(sql`1`.as('one'))
+          .where((w) =>
+            w.or([
+              w.and([w('b.blocker_id', '=', viewerId), w.or([w('b.blocked_id', '=', w.ref('p.author_id')), w.and([w('b.kind', '=', 'block'), w('b.blocked_id', '=', w.ref('p.wall_owner_id'))])])]),
+              w.and([w('b.blocked_id', '=', viewerId), w('b.kind', '=', 'block'), w.or([w('b.blocker_id', '=', w.ref('p.author_id')), w('b.blocker_id', '=', w.ref('p.wall_owner_id'))])]),
+            ]),
+          ),
+      ),
+    );
+    return eb.and([notBlocked, eb.or([notHidden, eb('p.author_id', '=', viewerId)]), eb.or([
       eb('p.visibility', 'in', ['public', 'members']),
       eb('p.author_id', '=', viewerId),
       eb('p.wall_owner_id', '=', viewerId),
@@ -31,7 +47,7 @@ export function visiblePostsFilter(viewer: number | null | ViewerColumn) {
         eb('p.visibility', '=', 'mentioned'),
         eb.exists(eb.selectFrom('post_mentions as m').select(sql`1`.as('one')).where('m.user_id', '=', viewerId).whereRef('m.post_id', '=', 'p.id')),
       ]),
-    ]);
+    ])]);
   };
 }
 

@@ -83,6 +83,18 @@ export async function findSessionWithUser(db: Executor, id: string, opts: { with
       'u.locale',
     ])
     .select(opts.withUnread ? unreadCountOf(db, 'u.id').as('unread_count') : sql<number | null>`null`.as('unread_count'))
+    // Moderation: until when the member is suspended (indefinite counts as year 9999), and whether
+    // a warning waits for acknowledgement. Both read the partial index of unlifted sanctions.
+    .select(
+      sql<Date | null>`(select max(coalesce(ms.ends_at, timestamptz '9999-12-31')) from moderation_sanctions ms where ms.user_id = u.id and ms.kind = 'suspension' and ms.lifted_at is null)`.as(
+        'suspended_until',
+      ),
+    )
+    .select(
+      sql<boolean>`exists (select 1 from moderation_sanctions mw where mw.user_id = u.id and mw.kind = 'warning' and mw.lifted_at is null and mw.acknowledged_at is null)`.as(
+        'must_acknowledge',
+      ),
+    )
     .where('s.id', '=', id)
     .executeTakeFirst();
 }

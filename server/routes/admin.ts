@@ -2,8 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ValidationError } from '../errors.ts';
 import { REGISTRATION_MODES, type InstanceSettings } from '../db/schema.ts';
 import { emptyForm, presentForm } from '../presenters/forms.ts';
-import { presentAuditEvents } from '../presenters/audit.ts';
-import { cursorQuery, formBody, noticeQuery, text } from '../schemas/forms.ts';
+import Type from 'typebox';
+import { auditActionOptions, presentAuditEvents } from '../presenters/audit.ts';
+import type { AuditQuery } from '../services/audit-service.ts';
+import { formBody, noticeQuery, text } from '../schemas/forms.ts';
 import { attempt, requireViewer, withNotice } from './helpers.ts';
 
 export async function adminRoutes(app: FastifyInstance) {
@@ -38,9 +40,47 @@ export async function adminRoutes(app: FastifyInstance) {
     },
   );
 
-  app.get('/admin/audit', { schema: { querystring: cursorQuery } }, async (request, reply) => {
+  const auditQuery = Type.Object(
+    {
+      before: Type.Optional(Type.String({ maxLength: 100 })),
+      action: Type.Optional(Type.String({ maxLength: 60 })),
+      actor: Type.Optional(Type.String({ maxLength: 40 })),
+      target: Type.Optional(Type.String({ maxLength: 40 })),
+      from: Type.Optional(Type.String({ maxLength: 10 })),
+      to: Type.Optional(Type.String({ maxLength: 10 })),
+      notice: Type.Optional(Type.String({ maxLength: 40 })),
+    },
+    { additionalProperties: false },
+  );
+
+  app.get('/admin/audit', { schema: { querystring: auditQuery } }, async (request, reply) => {
     const viewer = requireViewer(request);
-    const page = await audit.list(viewer, (request.query as { before?: string }).before);
-    return reply.page('admin/audit', { events: presentAuditEvents(page.items, request.t), next: page.next }, { title: request.t('admin.audit.title') });
+    const q = request.query as AuditQuery & { before?: string };
+    const page = await audit.list(viewer, q.before, q);
+    const filters = Object.entries({ action: q.action, actor: q.actor, target: q.target, from: q.from, to: q.to }).filter((e): e is [string, string] => !!e[1]);
+    const search = new URLSearchParams(filters).toString();
+    return reply.page(
+      'admin/audit',
+      {
+        events: presentAuditEvents(page.items, request.t),
+        next: page.next,
+        filterPairs: filters.map(([key, value]) => ({ key, value: encodeURIComponent(value) })),
+        csvUrl: `/admin/audit.csv${search ? `?${search}` : ''}`,
+        filter: { action: q.action ?? '', actor: q.actor ?? '', target: q.target ?? '', from: q.from ?? '', to: q.to ?? '' },
+        actions: auditActionOptions(request.t, q.action),
+      },
+      { title: request.t('admin.audit.title') },
+    );
+  });
+
+  app.get('/admin/audit.csv', { schema: { querystring: auditQuery } }, async (request, reply) => {
+    const viewer = requireViewer(request);
+    const csv = await audit.exportCsv(viewer, request.query as AuditQuery, (a) => request.t(`admin.audit.actions.${a}`, { defaultValue: a }));
+    const day = new Date().toISOString().slice(0, 10);
+    return reply
+      .header('content-disposition', `attachment; filename="audit-${day}.csv"`)
+      .header('cache-control', 'no-store')
+      .type('text/csv; charset=utf-8')
+      .send(`\ufeff${csv}`);
   });
 }

@@ -55,7 +55,7 @@ export async function postsRoutes(app: FastifyInstance) {
     const result = await attempt(() => posts.create(viewer, owner.id, form.fields, photos, request.locale, request.meta));
     // A refused post shows the wall again, with the message and what was typed.
     if (!result.ok) return renderProfilePage(app, request, reply, owner.handle, { wallForm: presentForm(form.fields, result.error, request.t), status: 422 });
-    return reply.redirect(`/@${owner.handle}?notice=postPublished#post-${result.value.id}`, 303);
+    return reply.redirect(`/@${owner.handle}?notice=${result.value.held ? "postHeld" : "postPublished"}#post-${result.value.id}`, 303);
   });
 
   // ---- one post and its comments ------------------------------------------------------

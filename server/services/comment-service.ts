@@ -17,7 +17,9 @@ import {
   type CommentRow,
 } from '../repos/comments.ts';
 import { adjustPostCounter, listLikers, type PostRow } from '../repos/posts.ts';
-import { canDeleteComment, canEditComment, canInteractWithPost, type PostRelation } from '../policies/index.ts';
+import { blockedEitherWay } from '../repos/blocks.ts';
+import { flagWriting, screenWriting } from './moderation/screening.ts';
+import { canDeleteComment, canEditComment, canInteractWithPost, canReport, isActive, isHiddenFor, type PostRelation } from '../policies/index.ts';
 import type { Comment } from '../db/schema.ts';
 import type { Viewer, WritingDeps } from './context.ts';
 import type { PostItem, PostService } from './post-service.ts';
@@ -30,7 +32,7 @@ export const COMMENTS_PAGE = 50;
 export interface CommentItem {
   row: CommentRow;
   liked: boolean;
-  can: { edit: boolean; delete: boolean; reply: boolean; like: boolean };
+  can: { edit: boolean; delete: boolean; reply: boolean; like: boolean; report: boolean };
   replies: CommentItem[];
 }
 
@@ -61,7 +63,8 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
   /** A comment the viewer may see (through its post), with that post. */
   async function visibleComment(viewer: Viewer | null, id: number) {
     const comment = await findComment(db, id);
-    if (!comment) throw new NotFoundError('comment');
+    if (!comment || isHiddenFor(viewer, comment)) throw new NotFoundError('comment');
+    if (isActive(viewer) && viewer.id !== comment.author_id && (await blockedEitherWay(db, viewer.id, comment.author_id))) throw new NotFoundError('comment');
     const { row: post, rel } = await posts.visiblePost(viewer, comment.post_id);
     return { comment, post, rel };
   }
@@ -77,15 +80,18 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
     });
   }
 
-  function itemsOf(viewer: Viewer | null, post: PostRow, rel: PostRelation, model: CommentsModel, liked: Set<number>): CommentItem[] {
+  function itemsOf(viewer: Viewer | null, post: PostRow, rel: PostRelation, model: CommentsModel, liked: Set<number>, hiddenMembers: Set<number>): CommentItem[] {
     const interact = canInteractWithPost(viewer, post, rel);
     const item = (row: CommentRow, children: CommentItem[]): CommentItem => ({
       row,
       liked: liked.has(row.id),
-      can: { edit: canEditComment(viewer, row), delete: canDeleteComment(viewer, row, post), reply: interact, like: interact },
+      can: { edit: canEditComment(viewer, row), delete: canDeleteComment(viewer, row, post), reply: interact, like: interact, report: canReport(viewer, { authorId: row.author_id }) },
       replies: children,
     });
-    return model.top.map((c) => item(c, model.replies.filter((r) => r.parent_id === c.id).map((r) => item(r, []))));
+    // Hidden comments (and the replies under a hidden one) show to their author only (isHiddenFor).
+    // Nor do comments across a block or by a muted member (their replies go with them).
+    const shown = (c: CommentRow) => !isHiddenFor(viewer, c, { blocked: hiddenMembers.has(c.author_id) });
+    return model.top.filter(shown).map((c) => item(c, model.replies.filter((r) => r.parent_id === c.id && shown(r)).map((r) => item(r, []))));
   }
 
   return {
@@ -97,9 +103,10 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
       const model = await posts.pageModel(postId);
       const comments = await commentsModel(model.row.id, cursor);
       const query = posts.pageFactsQuery(model);
-      const facts = await posts.factsFor(viewer, { ...query, commentIds: [...comments.top, ...comments.replies].map((c) => c.id) });
+      const all = [...comments.top, ...comments.replies];
+      const facts = await posts.factsFor(viewer, { ...query, memberIds: [...query.memberIds, ...all.map((c) => c.author_id)], commentIds: all.map((c) => c.id) });
       const { item, rel } = posts.viewOf(viewer, model, facts);
-      return { item, comments: itemsOf(viewer, model.row, rel, comments, facts.likedComments), next: comments.next };
+      return { item, comments: itemsOf(viewer, model.row, rel, comments, facts.likedComments, facts.hiddenMembers), next: comments.next };
     },
 
     async create(viewer: Viewer | null, postId: number, input: { body?: string; parentId?: number }): Promise<Comment> {
@@ -108,14 +115,17 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
       let parentId: number | null = null;
       if (input.parentId !== undefined) {
         const parent = await findComment(db, input.parentId);
-        if (!parent || parent.post_id !== post.id) throw new NotFoundError('comment');
+        if (!parent || parent.post_id !== post.id || isHiddenFor(viewer, parent)) throw new NotFoundError('comment');
+        if (parent.author_id !== viewer.id && (await blockedEitherWay(db, viewer.id, parent.author_id))) throw new NotFoundError('comment');
         parentId = parent.parent_id ?? parent.id;
       }
-      const body = checkBody(input.body);
+      const screen = await screenWriting(db, viewer.id, checkBody(input.body), 'comment', now());
+      const body = screen.body;
       const rendered = await renderText(db, body, 'body');
       deps.posting.take(viewer.id);
       const created = await db.transaction().execute(async (trx) => {
         const comment = await insertComment(trx, { postId: post.id, parentId, authorId: viewer.id, body, bodyHtml: rendered.html });
+        await flagWriting(trx, { kind: 'comment', id: comment.id, authorId: viewer.id, authorHandle: viewer.handle, body, url: `/posts/${post.id}#comment-${comment.id}` }, screen.flags);
         await adjustPostCounter(trx, post.id, 'comment_count', 1);
         await notifyMentions(trx, post, rendered.mentionIds, viewer.id, comment.id);
         return comment;

@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Db } from '../db/executor.ts';
-import type { Role, UserStatus } from '../db/schema.ts';
+import type { Role } from '../db/schema.ts';
+import type { ViewerStatus } from '../policies/index.ts';
 import type { PostingThrottle } from './posting-throttle.ts';
 import type { ContentCache } from './content-cache.ts';
 
@@ -34,9 +35,11 @@ export interface Viewer {
   handle: string;
   displayName: string;
   role: Role;
-  status: UserStatus;
+  status: ViewerStatus;
   locale: string;
   sessionId: string;
+  /** an unlifted warning the member has not acknowledged yet: they see it before anything else */
+  mustAcknowledge?: boolean;
 }
 
 /** A file from an upload form, as the multipart layer hands it over. */

@@ -31,6 +31,7 @@ import { canFollow, canViewProfile, isActive } from '../policies/index.ts';
 import { UnauthenticatedError } from '../errors.ts';
 import { decodeCursor, toPage, type Page } from '../db/pagination.ts';
 import type { Executor } from '../db/executor.ts';
+import { blockedEitherWay } from '../repos/blocks.ts';
 import type { CachingDeps, Viewer } from './context.ts';
 import { cacheTags } from './content-cache.ts';
 import { normaliseTag } from './markdown.ts';
@@ -96,6 +97,8 @@ export function createFollowService({ db, cache, config }: CachingDeps) {
   return {
     async follow(viewer: Viewer | null, handle: string): Promise<FollowResult> {
       const { viewer: follower, owner } = await target(viewer, handle);
+      // Nobody follows across a block, either way (unfollowing stays possible).
+      if (await blockedEitherWay(db, follower.id, owner.id)) throw new NotFoundError('profile');
       const outcome = await db.transaction().execute(async (trx): Promise<{ changed: boolean; state: FollowState }> => {
         if (owner.approve_followers) {
           // A member already followed before they turned approval on stays followed: no request.

@@ -19,6 +19,9 @@ import { createPostingThrottle } from './posting-throttle.ts';
 import { createContentCache } from './content-cache.ts';
 import { createFeedService } from './feed-service.ts';
 import { createTopicService } from './topic-service.ts';
+import { createModerationService } from './moderation-service.ts';
+import { createTargetRegistry, registerCoreTargets } from './moderation/targets.ts';
+import { createBlockService } from './block-service.ts';
 
 export function createServices(deps: ServiceDeps) {
   const media = createMediaService(deps);
@@ -26,6 +29,9 @@ export function createServices(deps: ServiceDeps) {
   const cache = createContentCache({ ttlMs: deps.config.contentCacheSeconds * 1000 });
   const posts = createPostService({ ...deps, cache, media, posting });
   const topics = createTopicService({ ...deps, cache, posting });
+  // What can be reported: posts, comments, profiles; later features register their kinds here.
+  const targets = createTargetRegistry();
+  registerCoreTargets(targets, { db: deps.db, cache, posts, media });
   return {
     cache,
     media,
@@ -46,6 +52,8 @@ export function createServices(deps: ServiceDeps) {
     settings: createSettingsService(deps),
     feed: createFeedService({ ...deps, cache, posts, topics }),
     topics,
+    moderation: createModerationService({ ...deps, cache, targets }),
+    blocks: createBlockService({ ...deps, cache }),
   };
 }
 

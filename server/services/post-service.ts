@@ -41,6 +41,7 @@ import { fanOutPost } from '../repos/feed.ts';
 import { isFollowingHashtag } from '../repos/followers.ts';
 import { trimAfterFanOut } from './feed-service.ts';
 import { isFollowing } from '../repos/follows.ts';
+import { membersCutFrom } from '../repos/blocks.ts';
 import {
   canDeletePost,
   canEditPost,
@@ -49,13 +50,16 @@ import {
   canSeePostRevisions,
   canSharePost,
   canViewPost,
+  canReport,
   isActive,
   type PostRelation,
 } from '../policies/index.ts';
 import type { RequestMeta, UploadedFile, Viewer, WritingDeps } from './context.ts';
-import { findViewerFacts, NO_FACTS, type ViewerFacts, type ViewerFactsQuery } from '../repos/viewer-facts.ts';
+import { blockedFrom, findViewerFacts, NO_FACTS, type ViewerFacts, type ViewerFactsQuery } from '../repos/viewer-facts.ts';
 import { cacheTags, type Loaded } from './content-cache.ts';
 import { isTag, mentionCandidates, normaliseTag, renderMarkdown } from './markdown.ts';
+import { holdIfLimited } from './moderation/hold.ts';
+import { flagWriting, screenWriting } from './moderation/screening.ts';
 import { assertValid, checkText } from './validation.ts';
 
 export const POST_MAX = 5000;
@@ -77,7 +81,7 @@ export interface PostItem {
   row: PostRow;
   photos: PhotoItem[];
   liked: boolean;
-  can: { edit: boolean; delete: boolean; interact: boolean; share: boolean; revisions: boolean };
+  can: { edit: boolean; delete: boolean; interact: boolean; share: boolean; revisions: boolean; report: boolean };
   /** the shared original, when this post is a share and the viewer may see it */
   shared: PostItem | null;
   /** a share whose original was deleted or is hidden from the viewer */
@@ -142,14 +146,15 @@ export async function renderText(db: Executor, body: string, field: string) {
  */
 export async function notifyMentions(
   executor: Executor,
-  post: { id: number; author_id: number; wall_owner_id: number; visibility: Visibility },
+  post: { id: number; author_id: number; wall_owner_id: number; visibility: Visibility; hidden_at: Date | null; held_at?: Date | null },
   userIds: number[],
   actorId: number,
   commentId?: number,
 ): Promise<void> {
   const rows = [];
+  const cut = await membersCutFrom(executor, actorId, userIds);
   for (const userId of userIds) {
-    if (userId === actorId) continue;
+    if (userId === actorId || cut.has(userId)) continue;
     const rel = {
       followsAuthor: await isFollowing(executor, userId, post.author_id),
       mentioned: commentId === undefined ? true : await isMentioned(executor, post.id, userId),
@@ -165,10 +170,10 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
   const now = () => deps.now?.() ?? new Date();
   const activeId = (viewer: Viewer | null) => (isActive(viewer) ? viewer.id : null);
 
-  async function relationTo(viewer: Viewer | null, post: { id: number; author_id: number }): Promise<PostRelation> {
+  async function relationTo(viewer: Viewer | null, post: { id: number; author_id: number; wall_owner_id: number }): Promise<PostRelation> {
     if (!isActive(viewer)) return { followsAuthor: false, mentioned: false };
-    const facts = await findViewerFacts(db, viewer.id, { memberIds: [post.author_id], postIds: [post.id] });
-    return { followsAuthor: facts.follows.has(post.author_id), mentioned: facts.mentionedIn.has(post.id) };
+    const facts = await findViewerFacts(db, viewer.id, { memberIds: [post.author_id, post.wall_owner_id], postIds: [post.id] });
+    return { followsAuthor: facts.follows.has(post.author_id), mentioned: facts.mentionedIn.has(post.id), blocked: blockedFrom(facts, post) };
   }
 
   /** Loads a post the viewer may see, or answers "not found". */
@@ -208,7 +213,7 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
   /** What the viewer's facts query must cover for these posts. */
   function factsQueryOf(rows: readonly PostRow[], extras: PostExtras): { memberIds: number[]; postIds: number[] } {
     const all = [...rows, ...extras.originals.values()];
-    return { memberIds: all.map((r) => r.author_id), postIds: all.map((r) => r.id) };
+    return { memberIds: all.flatMap((r) => [r.author_id, r.wall_owner_id]), postIds: all.map((r) => r.id) };
   }
 
   async function factsFor(viewer: Viewer | null, query: ViewerFactsQuery): Promise<ViewerFacts> {
@@ -216,7 +221,11 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
     return vid === null ? NO_FACTS : findViewerFacts(db, vid, query);
   }
 
-  const relationFrom = (facts: ViewerFacts, row: PostRow): PostRelation => ({ followsAuthor: facts.follows.has(row.author_id), mentioned: facts.mentionedIn.has(row.id) });
+  const relationFrom = (facts: ViewerFacts, row: PostRow): PostRelation => ({
+    followsAuthor: facts.follows.has(row.author_id),
+    mentioned: facts.mentionedIn.has(row.id),
+    blocked: blockedFrom(facts, row),
+  });
 
   /** Flags, photos, likes and shared originals of posts the viewer may see, from what was loaded. */
   function buildItems(viewer: Viewer | null, rows: readonly PostRow[], extras: PostExtras, facts: ViewerFacts): PostItem[] {
@@ -232,6 +241,7 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
           interact: canInteractWithPost(viewer, row, rel),
           share: canSharePost(viewer, row, rel),
           revisions: !!row.edited_at && canSeePostRevisions(viewer, row),
+          report: canReport(viewer, { authorId: row.author_id }),
         },
         shared,
         sharedUnavailable,
@@ -400,12 +410,16 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
       return canPostOnWall(viewer, { id: ownerId, wall_policy: wallPolicy }, ownerFollowsViewer);
     },
 
-    async create(viewer: Viewer | null, ownerId: number, input: PostInput, photos: PhotoInput[], _locale: Locale, _meta: RequestMeta): Promise<{ id: number }> {
+    async create(viewer: Viewer | null, ownerId: number, input: PostInput, photos: PhotoInput[], _locale: Locale, _meta: RequestMeta): Promise<{ id: number; held: boolean }> {
       if (!isActive(viewer)) throw new NotFoundError('wall');
       const owner = await findUserById(db, ownerId);
       if (!owner || owner.status !== 'active') throw new NotFoundError('wall');
       if (!(await this.canWriteOn(viewer, ownerId))) throw new ValidationError({ form: { key: 'posts.errors.wallClosed' } });
-      const { body, visibility } = checkPost(input, { allowEmpty: photos.length > 0 });
+      const checked = checkPost(input, { allowEmpty: photos.length > 0 });
+      const { visibility } = checked;
+      // New-member rules and watched words may refuse, rewrite, hold or flag the post.
+      const screen = await screenWriting(db, viewer.id, checked.body, 'post', now());
+      const body = screen.body;
       if (photos.length > MAX_PHOTOS) throw new ValidationError({ photos: { key: 'posts.errors.tooManyPhotos', params: { max: MAX_PHOTOS } } });
       assertValid(Object.fromEntries(photos.map((p) => [`alt${p.field.replace(/\D/g, '')}`, checkText(p.alt.normalize('NFC').trim(), { max: ALT_MAX })])));
       const rendered = await renderText(db, body, 'body');
@@ -419,18 +433,22 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
           stored.push({ key: s.key, width: s.width, height: s.height, alt: p.alt.normalize('NFC').trim() });
         }
         const created = await db.transaction().execute(async (trx) => {
-          const post = await insertPost(trx, { authorId: viewer.id, wallOwnerId: ownerId, body, bodyHtml: rendered.html, visibility });
+          const inserted = await insertPost(trx, { authorId: viewer.id, wallOwnerId: ownerId, body, bodyHtml: rendered.html, visibility });
+          // Members under a "limit" sanction publish into the review queue (moderation).
+          const held = await holdIfLimited(trx, inserted, { authorHandle: viewer.handle, now: now(), force: screen.hold });
+          await flagWriting(trx, { kind: 'post', id: inserted.id, authorId: viewer.id, authorHandle: viewer.handle, body, url: `/posts/${inserted.id}` }, screen.flags);
+          const post = held ? { ...inserted, held_at: now() } : inserted;
           await insertPhotos(trx, post.id, stored);
           await replaceMentions(trx, post.id, rendered.mentionIds);
           await replaceTags(trx, post.id, rendered.tags, post.created_at);
-          await adjustProfilePostCount(trx, viewer.id, 1);
+          if (!held) await adjustProfilePostCount(trx, viewer.id, 1);
           await notifyMentions(trx, post, rendered.mentionIds, viewer.id);
           const reached = await fanOutPost(trx, post, rendered.tags);
-          return { id: post.id, reached };
+          return { id: post.id, reached, held };
         });
         cache.invalidate([cacheTags.post(created.id), cacheTags.wall(ownerId), cacheTags.profile(viewer.id)]);
         await trimAfterFanOut(db, created.reached, created.id, deps.config.feedKeep);
-        return { id: created.id };
+        return { id: created.id, held: created.held };
       } catch (err) {
         await Promise.all(stored.map((s) => deps.media?.remove(s.key).catch(() => {})));
         throw err;

@@ -323,6 +323,8 @@ export function createProfileService(deps: CachingDeps & { media: Pick<MediaServ
       const { owner } = model;
       const wallQuery = wallCursor ? { memberIds: [], postIds: [] } : await posts.wallFactsQuery(owner.id);
       const facts = await posts.factsFor(viewer, { memberIds: [owner.id, ...wallQuery.memberIds], postIds: wallQuery.postIds });
+      // A member who blocked the viewer has no profile for them.
+      if (facts.blockedBy.has(owner.id)) throw new NotFoundError('profile');
       const wall = await posts.listWall(viewer, owner.id, wallCursor, { facts });
       const viewerFollows = facts.follows.has(owner.id);
       const viewerRequested =

@@ -1,6 +1,6 @@
 // Sessions per the Lucia guide: sliding expiry (extended when less than half the lifetime is
 // left), last-seen refreshed at most every few minutes so reading pages does not write each time.
-import { deleteSession, findSessionWithUser, insertSession, touchSession } from '../repos/sessions.ts';
+import { deleteAllUserSessions, deleteSession, findSessionWithUser, insertSession, touchSession } from '../repos/sessions.ts';
 import type { Executor } from '../db/executor.ts';
 import type { RequestMeta, ServiceDeps, Viewer } from './context.ts';
 import { generateToken, hashToken } from './tokens.ts';
@@ -28,6 +28,14 @@ export async function startSession(db: Executor, deps: ServiceDeps, userId: numb
   const expiresAt = new Date(now.getTime() + deps.config.sessionDays * DAY_MS);
   await insertSession(db, { id: hashToken(token), userId, expiresAt, userAgent: meta.userAgent.slice(0, 512), ip: meta.ip });
   return { token, expiresAt };
+}
+
+/**
+ * Ends every session of a member at once (suspension, password change). The one place sessions
+ * are revoked in bulk: live sockets of these sessions are to be closed from here too.
+ */
+export async function revokeAllSessions(db: Executor, userId: number): Promise<number> {
+  return deleteAllUserSessions(db, userId);
 }
 
 export function createSessionService(deps: ServiceDeps) {
@@ -60,9 +68,10 @@ export function createSessionService(deps: ServiceDeps) {
           handle: row.handle,
           displayName: row.display_name,
           role: row.role,
-          status: row.status,
+          status: row.status === 'active' && row.suspended_until && new Date(row.suspended_until).getTime() > t.getTime() ? 'suspended' : row.status,
           locale: row.locale,
           sessionId: id,
+          ...(row.must_acknowledge ? { mustAcknowledge: true } : {}),
         },
         unreadCount: row.unread_count === null ? undefined : Number(row.unread_count),
         ...(renewedExpiresAt ? { renewedExpiresAt } : {}),

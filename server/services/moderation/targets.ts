@@ -1,0 +1,219 @@
+// The registry of what can be reported and acted on. Each kind says how to load the target as a
+// given viewer may see it (reporting only what one can see), how to take a snapshot of it (kept
+// in the case even if the author edits or deletes it), and which content actions it supports.
+// A new kind (topic_reply, message, event…) is one `registry.register({...})` call where the
+// services are built; nothing else in moderation names a kind.
+import type { Executor } from '../../db/executor.ts';
+import { findComment, deleteCommentTree } from '../../repos/comments.ts';
+import { adjustPostCounter, adjustProfilePostCount, deletePost, findPostRow, listPhotos } from '../../repos/posts.ts';
+import { findUserById } from '../../repos/users.ts';
+import { findProfileByUserId } from '../../repos/profiles.ts';
+import { countShownReplies, setCommentHidden, setPostHidden } from '../../repos/moderation.ts';
+import { isHiddenFor } from '../../policies/index.ts';
+import type { Viewer } from '../context.ts';
+import { cacheTags, type ContentCache } from '../content-cache.ts';
+import type { PostService } from '../post-service.ts';
+
+export type ContentAction = 'hide' | 'unhide' | 'delete';
+
+/** The content as it was, for the queue: plain text only (escaped when shown). */
+export interface Snapshot {
+  kind: string;
+  authorId: number;
+  authorHandle: string;
+  body: string;
+  url: string;
+  [extra: string]: unknown;
+}
+
+export interface TargetInfo {
+  authorId: number;
+  snapshot: Snapshot;
+  /** where the content lives now */
+  url: string;
+  hidden: boolean;
+  hiddenReason: string | null;
+}
+
+export interface HideMark {
+  at: Date;
+  reason: string;
+  by: number | null;
+}
+
+export interface TargetKind {
+  kind: string;
+  /** the target if this viewer may see it (they are about to report it) */
+  loadFor(viewer: Viewer, id: number): Promise<TargetInfo | undefined>;
+  /** the target as it is now, whoever may see it (for moderators) */
+  load(db: Executor, id: number): Promise<TargetInfo | undefined>;
+  /** content actions this kind supports; each answers false when there was nothing to do */
+  hide?(trx: Executor, id: number, mark: HideMark): Promise<boolean>;
+  unhide?(trx: Executor, id: number): Promise<boolean>;
+  remove?(trx: Executor, id: number): Promise<boolean>;
+  /** cache tags to drop after a change of this target */
+  tags(info: TargetInfo, id: number): string[];
+  /** after-commit clean-up of a removal (files) */
+  afterRemove?(id: number, info: TargetInfo): Promise<void>;
+}
+
+export interface TargetRegistry {
+  register(kind: TargetKind): void;
+  get(kind: string): TargetKind | undefined;
+  kinds(): string[];
+}
+
+export function createTargetRegistry(): TargetRegistry {
+  const kinds = new Map<string, TargetKind>();
+  return {
+    register(k) {
+      if (!/^[a-z_]{1,30}$/.test(k.kind)) throw new Error(`bad target kind ${k.kind}`);
+      kinds.set(k.kind, k);
+    },
+    get: (kind) => kinds.get(kind),
+    kinds: () => [...kinds.keys()],
+  };
+}
+
+/** Posts, comments and profiles: what exists today. */
+export function registerCoreTargets(
+  registry: TargetRegistry,
+  deps: { db: Executor; cache: ContentCache; posts: PostService; media?: { remove(key: string): Promise<void> } },
+): void {
+  const { db, posts } = deps;
+  const postInfo = async (ex: Executor, id: number): Promise<TargetInfo | undefined> => {
+    const row = await findPostRow(ex, id);
+    if (!row) return undefined;
+    return {
+      authorId: row.author_id,
+      url: `/posts/${row.id}`,
+      hidden: !!row.hidden_at,
+      hiddenReason: row.hidden_reason,
+      snapshot: { kind: 'post', authorId: row.author_id, authorHandle: row.author_handle, body: row.body, url: `/posts/${row.id}`, wallHandle: row.wall_handle, wallOwnerId: row.wall_owner_id, writtenAt: (row.edited_at ?? row.created_at).toISOString() },
+    };
+  };
+  const postPhotoKeys = new Map<number, string[]>();
+  registry.register({
+    kind: 'post',
+    async loadFor(viewer, id) {
+      try {
+        await posts.visiblePost(viewer, id);
+      } catch {
+        return undefined;
+      }
+      return postInfo(db, id);
+    },
+    load: postInfo,
+    async hide(trx, id, mark) {
+      const row = await findPostRow(trx, id);
+      if (!row || !(await setPostHidden(trx, id, mark))) return false;
+      if (!row.held_at) await adjustProfilePostCount(trx, row.author_id, -1);
+      return true;
+    },
+    async unhide(trx, id) {
+      const row = await findPostRow(trx, id);
+      if (!row || !(await setPostHidden(trx, id, null))) return false;
+      if (!row.held_at) await adjustProfilePostCount(trx, row.author_id, 1);
+      return true;
+    },
+    async remove(trx, id) {
+      const row = await findPostRow(trx, id);
+      if (!row) return false;
+      postPhotoKeys.set(id, (await listPhotos(trx, [id])).map((p) => p.media_key));
+      if (!(await deletePost(trx, id))) return false;
+      if (!row.hidden_at && !row.held_at) await adjustProfilePostCount(trx, row.author_id, -1);
+      if (row.shared_post_id !== null) await adjustPostCounter(trx, row.shared_post_id, 'share_count', -1);
+      return true;
+    },
+    tags(info, id) {
+      return [cacheTags.post(id), cacheTags.profile(info.authorId), cacheTags.wall(Number(info.snapshot.wallOwnerId))];
+    },
+    async afterRemove(id) {
+      const keys = postPhotoKeys.get(id) ?? [];
+      postPhotoKeys.delete(id);
+      await Promise.all(keys.map((k) => deps.media?.remove(k).catch(() => {})));
+    },
+  });
+
+  const commentInfo = async (ex: Executor, id: number): Promise<TargetInfo | undefined> => {
+    const c = await findComment(ex, id);
+    if (!c) return undefined;
+    const author = await findUserById(ex, c.author_id);
+    return {
+      authorId: c.author_id,
+      url: `/posts/${c.post_id}#comment-${c.id}`,
+      hidden: !!c.hidden_at,
+      hiddenReason: c.hidden_reason,
+      snapshot: { kind: 'comment', authorId: c.author_id, authorHandle: author?.handle ?? '', body: c.body, url: `/posts/${c.post_id}#comment-${c.id}`, postId: c.post_id, writtenAt: (c.edited_at ?? c.created_at).toISOString() },
+    };
+  };
+  /** How many comments leave (or come back to) the post's count when this one is hidden (shown). */
+  const shownWeight = async (ex: Executor, c: { id: number; parent_id: number | null }) => {
+    if (c.parent_id !== null) {
+      const parent = await findComment(ex, c.parent_id);
+      return parent?.hidden_at ? 0 : 1;
+    }
+    return 1 + (await countShownReplies(ex, c.id));
+  };
+  registry.register({
+    kind: 'comment',
+    async loadFor(viewer, id) {
+      const c = await findComment(db, id);
+      if (!c || isHiddenFor(viewer, c)) return undefined;
+      try {
+        await posts.visiblePost(viewer, c.post_id);
+      } catch {
+        return undefined;
+      }
+      return commentInfo(db, id);
+    },
+    load: commentInfo,
+    async hide(trx, id, mark) {
+      const c = await findComment(trx, id);
+      if (!c || c.hidden_at) return false;
+      const weight = await shownWeight(trx, c);
+      await setCommentHidden(trx, id, mark);
+      if (weight) await adjustPostCounter(trx, c.post_id, 'comment_count', -weight);
+      return true;
+    },
+    async unhide(trx, id) {
+      const c = await findComment(trx, id);
+      if (!c || !c.hidden_at) return false;
+      await setCommentHidden(trx, id, null);
+      const weight = await shownWeight(trx, c);
+      if (weight) await adjustPostCounter(trx, c.post_id, 'comment_count', weight);
+      return true;
+    },
+    async remove(trx, id) {
+      const c = await findComment(trx, id);
+      if (!c) return false;
+      const weight = c.hidden_at ? 0 : await shownWeight(trx, c);
+      if (!(await deleteCommentTree(trx, id))) return false;
+      if (weight) await adjustPostCounter(trx, c.post_id, 'comment_count', -weight);
+      return true;
+    },
+    tags(info) {
+      return [cacheTags.post(Number(info.snapshot.postId))];
+    },
+  });
+
+  const profileInfo = async (ex: Executor, id: number): Promise<TargetInfo | undefined> => {
+    const user = await findUserById(ex, id);
+    if (!user || user.status !== 'active') return undefined;
+    const profile = await findProfileByUserId(ex, id);
+    const body = [user.display_name, profile?.pronouns, profile?.location, profile?.bio].filter((s) => s).join('\n');
+    return {
+      authorId: user.id,
+      url: `/@${user.handle}`,
+      hidden: false,
+      hiddenReason: null,
+      snapshot: { kind: 'profile', authorId: user.id, authorHandle: user.handle, body, url: `/@${user.handle}` },
+    };
+  };
+  registry.register({
+    kind: 'profile',
+    loadFor: (_viewer, id) => profileInfo(db, id),
+    load: profileInfo,
+    tags: (_info, id) => [cacheTags.profile(id), cacheTags.member(id)],
+  });
+}
