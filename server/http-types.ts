@@ -13,6 +13,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
     config: Config;
+    live: { hub: import('./live/hub.ts').Hub; bus: import('./live/bus.ts').Bus };
   }
   interface FastifyRequest {
     viewer: Viewer | null;

@@ -210,7 +210,18 @@ export interface CommentLikesTable {
   created_at: CreatedAt;
 }
 
-export type NotificationKind = 'mention_post' | 'mention_comment' | 'new_follower' | 'follow_request' | 'mention_topic' | 'reply_topic' | 'reply_followed_topic';
+export type NotificationKind =
+  | 'mention_post'
+  | 'mention_comment'
+  | 'comment_on_post'
+  | 'reply_to_comment'
+  | 'like_post'
+  | 'like_comment'
+  | 'new_follower'
+  | 'follow_request'
+  | 'reply_topic'
+  | 'mention_topic'
+  | 'reply_followed_topic';
 
 export interface NotificationsTable {
   id: Generated<number>;
@@ -223,6 +234,7 @@ export interface NotificationsTable {
   reply_id: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
   read_at: Date | null;
+  actor_count: Generated<number>;
 }
 
 export interface Database {
@@ -254,6 +266,8 @@ export interface Database {
   topic_reply_likes: TopicReplyLikesTable;
   topic_reads: TopicReadsTable;
   topic_tags: TopicTagsTable;
+  live_events: LiveEventsTable;
+  notification_mutes: NotificationMutesTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -351,3 +365,15 @@ export interface TopicTagsTable {
 export type ForumCategory = Selectable<ForumCategoriesTable>;
 export type Topic = Selectable<TopicsTable>;
 export type TopicReply = Selectable<TopicRepliesTable>;
+export interface LiveEventsTable {
+  id: Generated<number>;
+  channel: string;
+  kind: string;
+  subject_id: number;
+  created_at: CreatedAt;
+}
+
+export interface NotificationMutesTable {
+  user_id: number;
+  kind: string;
+}

@@ -108,6 +108,8 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
     const store = cacheable(request) && (options.status ?? 200) === 200;
     const context = {
       unreadCount,
+      // Live updates catch up from here (static/js/live.js; the hub reaches back a window).
+      liveSince: Date.now(),
       ...presentLayout({
         request: { url: request.url, locale: request.locale, query: request.query },
         viewer: request.viewer,

@@ -26,11 +26,13 @@ export const NOTICES = [
   'postShared',
   'commentDeleted',
   'replyDeleted',
+  'notificationSettingsSaved',
 ] as const;
 
 export function presentViewer(viewer: Viewer | null) {
   if (!viewer) return null;
   return {
+    id: viewer.id,
     handle: viewer.handle,
     displayName: viewer.displayName,
     role: viewer.role,

@@ -11,6 +11,7 @@ import { postsRoutes } from './posts.ts';
 import { profilesRoutes } from './profiles.ts';
 import { followersRoutes } from './followers.ts';
 import { topicsRoutes } from './topics.ts';
+import { notificationRoutes } from './notifications.ts';
 
 export async function registerRoutes(app: FastifyInstance, config: Config): Promise<void> {
   await app.register(homeRoutes, { config });
@@ -24,4 +25,5 @@ export async function registerRoutes(app: FastifyInstance, config: Config): Prom
   await app.register(postsRoutes);
   await app.register(followersRoutes);
   await app.register(topicsRoutes, { config });
+  await app.register(notificationRoutes);
 }

@@ -23,6 +23,8 @@ import type { Viewer, WritingDeps } from './context.ts';
 import type { PostItem, PostService } from './post-service.ts';
 import { cleanBody, notifyMentions, renderText } from './post-service.ts';
 import { assertValid, checkText } from './validation.ts';
+import { recordLiveEvents } from '../repos/live-events.ts';
+import { notifyAboutPost } from './notify.ts';
 
 export const COMMENT_MAX = 2000;
 export const COMMENTS_PAGE = 50;
@@ -106,10 +108,12 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
       const { row: post, rel } = await posts.visiblePost(viewer, postId);
       if (!canInteractWithPost(viewer, post, rel)) throw new NotFoundError('post');
       let parentId: number | null = null;
+      let parentAuthor: number | null = null;
       if (input.parentId !== undefined) {
         const parent = await findComment(db, input.parentId);
         if (!parent || parent.post_id !== post.id) throw new NotFoundError('comment');
         parentId = parent.parent_id ?? parent.id;
+        parentAuthor = parent.author_id;
       }
       const body = checkBody(input.body);
       const rendered = await renderText(db, body, 'body');
@@ -118,6 +122,20 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
         const comment = await insertComment(trx, { postId: post.id, parentId, authorId: viewer.id, body, bodyHtml: rendered.html });
         await adjustPostCounter(trx, post.id, 'comment_count', 1);
         await notifyMentions(trx, post, rendered.mentionIds, viewer.id, comment.id);
+        // Mentioned people were told already; the author of the comment replied to is told
+        // "reply", which says more than "comment on your post".
+        await notifyAboutPost(
+          trx,
+          post,
+          [
+            ...rendered.mentionIds.map((userId) => ({ userId, kind: 'mention_comment' as const })),
+            ...(parentAuthor !== null ? [{ userId: parentAuthor, kind: 'reply_to_comment' as const }] : []),
+            { userId: post.author_id, kind: 'comment_on_post' as const },
+          ].filter((r, i, all) => r.kind !== 'mention_comment' && !all.slice(0, i).some((o) => o.userId === r.userId)),
+          viewer.id,
+          comment.id,
+        );
+        await recordLiveEvents(trx, [{ channel: `post:${post.id}`, kind: 'comment', subjectId: comment.id }]);
         return comment;
       });
       cache.invalidate([cacheTags.post(post.id)]);
@@ -135,7 +153,10 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
       if (!canEditComment(viewer, comment)) throw new NotFoundError('comment');
       const body = checkBody(input.body);
       const rendered = await renderText(db, body, 'body');
-      await updateComment(db, comment.id, body, rendered.html, now());
+      await db.transaction().execute(async (trx) => {
+        await updateComment(trx, comment.id, body, rendered.html, now());
+        await recordLiveEvents(trx, [{ channel: `post:${comment.post_id}`, kind: 'comment', subjectId: comment.id }]);
+      });
       cache.invalidate([cacheTags.post(comment.post_id)]);
       return comment;
     },
@@ -146,6 +167,7 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
       await db.transaction().execute(async (trx) => {
         const gone = await deleteCommentTree(trx, comment.id);
         if (gone) await adjustPostCounter(trx, comment.post_id, 'comment_count', -gone);
+        await recordLiveEvents(trx, [{ channel: `post:${comment.post_id}`, kind: 'comment_deleted', subjectId: comment.id }]);
       });
       cache.invalidate([cacheTags.post(comment.post_id)]);
       return comment;
@@ -154,7 +176,12 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
     async setLike(viewer: Viewer | null, id: number, like: boolean): Promise<Comment> {
       const { comment, post, rel } = await visibleComment(viewer, id);
       if (!canInteractWithPost(viewer, post, rel)) throw new NotFoundError('comment');
-      await db.transaction().execute((trx) => (like ? addCommentLike(trx, comment.id, viewer.id) : removeCommentLike(trx, comment.id, viewer.id)));
+      await db.transaction().execute(async (trx) => {
+        const changed = like ? await addCommentLike(trx, comment.id, viewer.id) : await removeCommentLike(trx, comment.id, viewer.id);
+        if (!changed) return;
+        if (like) await notifyAboutPost(trx, post, [{ userId: comment.author_id, kind: 'like_comment' }], viewer.id, comment.id);
+        await recordLiveEvents(trx, [{ channel: `post:${comment.post_id}`, kind: 'comment', subjectId: comment.id }]);
+      });
       cache.invalidate([cacheTags.post(comment.post_id)]);
       return comment;
     },

@@ -19,13 +19,33 @@ import { createPostingThrottle } from './posting-throttle.ts';
 import { createContentCache } from './content-cache.ts';
 import { createFeedService } from './feed-service.ts';
 import { createTopicService } from './topic-service.ts';
+import { createLiveService } from './live-service.ts';
 
 export function createServices(deps: ServiceDeps) {
   const media = createMediaService(deps);
   const posting = createPostingThrottle(deps.config.rateLimits.posting, () => (deps.now?.() ?? new Date()).getTime());
-  const cache = createContentCache({ ttlMs: deps.config.contentCacheSeconds * 1000 });
+  const localCache = createContentCache({ ttlMs: deps.config.contentCacheSeconds * 1000 });
+  // Other instances hear of every invalidation through the live bus (server/live/hub.ts drops
+  // their entries); with one instance (PGlite) there is nobody to tell.
+  const cache = deps.broadcastCache
+    ? {
+        ...localCache,
+        get: localCache.get,
+        getMany: localCache.getMany,
+        invalidate(tags: Iterable<string>) {
+          const list = [...tags];
+          localCache.invalidate(list);
+          void live.broadcastCacheTags(deps.instanceId ?? '', list).catch(() => {});
+        },
+        clear: () => localCache.clear(),
+        get size() {
+          return localCache.size;
+        },
+      }
+    : localCache;
   const posts = createPostService({ ...deps, cache, media, posting });
   const topics = createTopicService({ ...deps, cache, posting });
+  const live = createLiveService({ ...deps, posts });
   return {
     cache,
     media,
@@ -46,6 +66,7 @@ export function createServices(deps: ServiceDeps) {
     settings: createSettingsService(deps),
     feed: createFeedService({ ...deps, cache, posts, topics }),
     topics,
+    live,
   };
 }
 
