@@ -18,6 +18,12 @@ import security from './plugins/security.ts';
 import web from './plugins/web.ts';
 import errors from './plugins/errors.ts';
 import { registerRoutes } from './routes/index.ts';
+import websocket from '@fastify/websocket';
+import { createBus } from './live/bus.ts';
+import { createHub, type HubOptions } from './live/hub.ts';
+import { moderationChannel, postChannel, userChannel } from './live/channels.ts';
+import { feedChannel, topicChannel } from './live/topic-channels.ts';
+import { liveRoutes } from './routes/live.ts';
 import './http-types.ts';
 
 export interface BuildOptions {
@@ -26,9 +32,11 @@ export interface BuildOptions {
   /** close the database when the app closes (main does; tests manage it themselves) */
   closeDatabase?: boolean;
   now?: () => Date;
+  /** live hub limits (tests shorten the heartbeat, the benchmark raises nothing) */
+  live?: Partial<HubOptions>;
 }
 
-export async function buildApp({ config, database, closeDatabase = false, now }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, database, closeDatabase = false, now, live }: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization'] },
     // Fastify accepts a hop count at run time, though its types omit it.
@@ -41,8 +49,10 @@ export async function buildApp({ config, database, closeDatabase = false, now }:
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
 
-  const services = createServices({ db: database.db, config, ...(now ? { now } : {}) });
+  const instanceId = randomUUID();
+  const services = createServices({ db: database.db, config, instanceId, broadcastCache: database.kind === 'postgres', ...(now ? { now } : {}) });
   app.decorate('services', services);
+  const renderer = createRenderer(VIEWS_DIR);
   app.decorate('config', config);
   if (closeDatabase) app.addHook('onClose', async () => database.close());
 
@@ -62,7 +72,7 @@ export async function buildApp({ config, database, closeDatabase = false, now }:
   });
   await app.register(errors, { config });
   await app.register(security, { config });
-  await app.register(web, { config, renderer: createRenderer(VIEWS_DIR), services });
+  await app.register(web, { config, renderer, services });
   await app.register(fastifyStatic, {
     root: path.resolve(VIEWS_DIR, '../static'),
     prefix: '/static/',
@@ -76,5 +86,26 @@ export async function buildApp({ config, database, closeDatabase = false, now }:
   });
   app.decorate('routeList', routeList);
   await registerRoutes(app, config);
+
+  // Live: the websocket hub fed by the LISTEN/NOTIFY bus (server/live/hub.ts).
+  const hub = createHub({ services, renderer, log: app.log, instanceId, ...(live ? { options: live } : {}) });
+  hub.registerChannel(postChannel(services));
+  hub.registerChannel(userChannel(services));
+  hub.registerChannel(topicChannel(services));
+  hub.registerChannel(feedChannel(services));
+  hub.registerChannel(moderationChannel(services));
+  const bus = createBus(database, { log: (msg, err) => app.log.warn({ err }, msg) });
+  app.decorate('live', { hub, bus });
+  await app.register(websocket, { options: { maxPayload: hub.options.maxPayloadBytes } });
+  await app.register(liveRoutes, { hub });
+  app.addHook('onReady', async () => {
+    await bus.start({ onMessage: hub.onBusMessage, onReconnect: hub.onBusReconnect });
+    hub.start();
+  });
+  // Sockets close before the database does (onClose hooks run in reverse order of adding).
+  app.addHook('preClose', async () => {
+    hub.stop();
+    await bus.stop();
+  });
   return app;
 }

@@ -15,6 +15,7 @@ declare module 'fastify' {
     config: Config;
     /** every registered route (method, path), HEAD left out */
     routeList: readonly { method: string; url: string }[];
+    live: { hub: import('./live/hub.ts').Hub; bus: import('./live/bus.ts').Bus };
   }
   interface FastifyRequest {
     viewer: Viewer | null;

@@ -219,7 +219,19 @@ export interface CommentLikesTable {
   created_at: CreatedAt;
 }
 
-export type NotificationKind = 'mention_post' | 'mention_comment' | 'new_follower' | 'follow_request' | 'mention_topic' | 'reply_topic' | 'reply_followed_topic' | 'moderation_auto_hidden';
+export type NotificationKind =
+  | 'mention_post'
+  | 'mention_comment'
+  | 'comment_on_post'
+  | 'reply_to_comment'
+  | 'like_post'
+  | 'like_comment'
+  | 'new_follower'
+  | 'follow_request'
+  | 'reply_topic'
+  | 'mention_topic'
+  | 'reply_followed_topic'
+  | 'moderation_auto_hidden';
 
 export interface NotificationsTable {
   id: Generated<number>;
@@ -233,6 +245,7 @@ export interface NotificationsTable {
   created_at: CreatedAt;
   read_at: Date | null;
   moderation_case_id: Generated<number | null>;
+  actor_count: Generated<number>;
 }
 
 export interface Database extends ModerationDatabase {
@@ -264,6 +277,8 @@ export interface Database extends ModerationDatabase {
   topic_reply_likes: TopicReplyLikesTable;
   topic_reads: TopicReadsTable;
   topic_tags: TopicTagsTable;
+  live_events: LiveEventsTable;
+  notification_mutes: NotificationMutesTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -479,3 +494,15 @@ export interface MemberBlocksTable {
 export type ModerationCase = Selectable<ModerationCasesTable>;
 export type ModerationSanction = Selectable<ModerationSanctionsTable>;
 export type ModerationSettings = Selectable<ModerationSettingsTable>;
+export interface LiveEventsTable {
+  id: Generated<number>;
+  channel: string;
+  kind: string;
+  subject_id: number;
+  created_at: CreatedAt;
+}
+
+export interface NotificationMutesTable {
+  user_id: number;
+  kind: string;
+}

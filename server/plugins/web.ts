@@ -120,6 +120,8 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
     const context = {
       unreadCount,
       moderationCount,
+      // Live updates catch up from here (static/js/live.js; the hub reaches back a window).
+      liveSince: Date.now(),
       ...presentLayout({
         request: { url: request.url, locale: request.locale, query: request.query },
         viewer: request.viewer,

@@ -39,11 +39,13 @@ export const NOTICES = [
   'memberBlocked',
   'memberMuted',
   'memberUnblocked',
+  'notificationSettingsSaved',
 ] as const;
 
 export function presentViewer(viewer: Viewer | null) {
   if (!viewer) return null;
   return {
+    id: viewer.id,
     handle: viewer.handle,
     displayName: viewer.displayName,
     role: viewer.role,

@@ -24,6 +24,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../db/executor.ts';
 import { olderThan, type Cursor } from '../db/pagination.ts';
 import type { Visibility } from '../db/schema.ts';
+import { recordLiveEvents } from './live-events.ts';
 
 export const FEED_REASONS = {
   /** the member wrote it */
@@ -74,7 +75,19 @@ export async function fanOutPost(db: Executor, post: FeedPost, tags: readonly st
     ) recipients group by member_id
     ${upsertReasons}
     returning member_id`.execute(db);
-  return rows.map((x) => Number(x.member_id));
+  const reached = rows.map((x) => Number(x.member_id));
+  await announceFeedItems(db, reached.filter((m) => m !== post.author_id), post.id);
+  return reached;
+}
+
+/**
+ * Tells each member's live feed channel (`feed:<member>`, server/live/topic-channels.ts) that a
+ * post entered their inbox, at commit: their open home page shows "N new posts". Backfills after
+ * a follow are not announced: the member who followed is the one acting, and older posts are not
+ * news.
+ */
+async function announceFeedItems(db: Executor, memberIds: readonly number[], postId: number): Promise<void> {
+  await recordLiveEvents(db, memberIds.map((m) => ({ channel: `feed:${m}`, kind: 'item', subjectId: postId })));
 }
 
 /** What a feed item points at: a post or a topic. */
@@ -100,7 +113,10 @@ export async function deliverToFollowersOf(
     from follows where ${sql.ref(column)} = any(${sql.val([...values])})
     ${isPost ? upsertReasons : upsertTopicReasons}
     returning member_id`.execute(db);
-  return rows.map((x) => Number(x.member_id));
+  const reached = rows.map((x) => Number(x.member_id));
+  // The feed channel announces posts; topic items show on the next load (not announced live yet).
+  if ('postId' in item) await announceFeedItems(db, reached, item.postId);
+  return reached;
 }
 
 /** The recent topics of a category just followed enter the follower's feed (topics_category_created_idx). */

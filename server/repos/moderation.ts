@@ -2,6 +2,7 @@
 // templates, settings; and the hide/hold marks on posts and comments.
 import { sql } from 'kysely';
 import type { Executor } from '../db/executor.ts';
+import { insertNotifications } from './notifications.ts';
 import type { CaseOrigin, CaseState, ModerationCase, ModerationSanction, ModerationSettings, ReportReason, SanctionKind } from '../db/schema.ts';
 import { olderThan, type Cursor } from '../db/pagination.ts';
 
@@ -308,11 +309,7 @@ export async function listModeratorIds(db: Executor): Promise<number[]> {
 }
 
 export async function insertModerationNotifications(db: Executor, userIds: number[], caseId: number): Promise<void> {
-  if (!userIds.length) return;
-  await db
-    .insertInto('notifications')
-    .values(userIds.map((u) => ({ user_id: u, kind: 'moderation_auto_hidden' as const, actor_id: null, moderation_case_id: caseId })))
-    .execute();
+  await insertNotifications(db, userIds.map((userId) => ({ userId, kind: 'moderation_auto_hidden' as const, actorId: null, moderationCaseId: caseId })));
 }
 
 // ---- hide / hold marks --------------------------------------------------------------------

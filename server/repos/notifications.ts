@@ -3,26 +3,66 @@ import type { Executor } from '../db/executor.ts';
 import type { Database, NotificationKind } from '../db/schema.ts';
 import { olderThan, type Cursor } from '../db/pagination.ts';
 import { visiblePostsFilter, type ViewerColumn } from './posts.ts';
+import { recordLiveEvents } from './live-events.ts';
 
-export async function insertNotifications(
-  db: Executor,
-  rows: { userId: number; kind: NotificationKind; actorId: number; postId?: number | null; commentId?: number | null; topicId?: number | null; replyId?: number | null }[],
-): Promise<void> {
+export interface NewNotification {
+  userId: number;
+  kind: NotificationKind;
+  /** null: the system (moderation's automatic hiding) */
+  actorId: number | null;
+  postId?: number | null;
+  commentId?: number | null;
+  topicId?: number | null;
+  replyId?: number | null;
+  moderationCaseId?: number | null;
+  /** likes: one unread notification per item, its actor and count updated ("Ana and 3 others") */
+  grouped?: boolean;
+}
+
+/**
+ * Creates notifications inside the writer's transaction: kinds a member turned off are not
+ * created, grouped kinds update the unread one about the same item, and each one is announced
+ * on the member's live channel (`user:<id>`) at commit.
+ */
+export async function insertNotifications(db: Executor, rows: NewNotification[]): Promise<void> {
   if (!rows.length) return;
-  await db
-    .insertInto('notifications')
-    .values(
-      rows.map((r) => ({
-        user_id: r.userId,
-        kind: r.kind,
-        actor_id: r.actorId,
-        post_id: r.postId ?? null,
-        comment_id: r.commentId ?? null,
-        topic_id: r.topicId ?? null,
-        reply_id: r.replyId ?? null,
-      })),
-    )
+  const muted = await db
+    .selectFrom('notification_mutes')
+    .select(['user_id', 'kind'])
+    .where('user_id', 'in', [...new Set(rows.map((r) => r.userId))])
     .execute();
+  const off = new Set(muted.map((m) => `${m.user_id}:${m.kind}`));
+  const wanted = rows.filter((r) => !off.has(`${r.userId}:${r.kind}`));
+  const events: { channel: string; kind: string; subjectId: number }[] = [];
+  const plain = [];
+  for (const r of wanted) {
+    if (r.grouped) {
+      const updated = await db
+        .updateTable('notifications')
+        .set({ actor_id: r.actorId, actor_count: sql`actor_count + 1`, created_at: sql`now()` } as never)
+        .where('user_id', '=', r.userId)
+        .where('kind', '=', r.kind)
+        .where('read_at', 'is', null)
+        .where(sql<boolean>`post_id is not distinct from ${r.postId ?? null}::int8`)
+        .where(sql<boolean>`comment_id is not distinct from ${r.commentId ?? null}::int8`)
+        .returning('id')
+        .executeTakeFirst();
+      if (updated) {
+        events.push({ channel: `user:${r.userId}`, kind: 'notification', subjectId: updated.id });
+        continue;
+      }
+    }
+    plain.push(r);
+  }
+  if (plain.length) {
+    const inserted = await db
+      .insertInto('notifications')
+      .values(plain.map((r) => ({ user_id: r.userId, kind: r.kind, actor_id: r.actorId, post_id: r.postId ?? null, comment_id: r.commentId ?? null, topic_id: r.topicId ?? null, reply_id: r.replyId ?? null, moderation_case_id: r.moderationCaseId ?? null })))
+      .returning(['id', 'user_id'])
+      .execute();
+    for (const n of inserted) events.push({ channel: `user:${n.user_id}`, kind: 'notification', subjectId: n.id });
+  }
+  await recordLiveEvents(db, events);
 }
 
 /**
@@ -60,15 +100,26 @@ function stillVisible(userId: number | ViewerColumn) {
     ]);
 }
 
-/** The member's notifications, newest first, only about what they may still see. */
-export async function listNotifications(db: Executor, userId: number, limit: number, before?: Cursor) {
-  let q = db
+function notificationsOf(db: Executor, userId: number) {
+  return db
     .selectFrom('notifications as n')
     .leftJoin('posts as p', 'p.id', 'n.post_id')
     .leftJoin('users as a', 'a.id', 'n.actor_id')
-    .select(['n.id', 'n.kind', 'n.created_at', 'n.read_at', 'n.post_id', 'n.comment_id', 'n.topic_id', 'n.reply_id', 'n.moderation_case_id', 'a.handle as actor_handle', 'a.display_name as actor_name'])
+    .select(['n.id', 'n.kind', 'n.created_at', 'n.read_at', 'n.post_id', 'n.comment_id', 'n.actor_count', 'n.topic_id', 'n.reply_id', 'n.moderation_case_id', 'a.handle as actor_handle', 'a.display_name as actor_name'])
     .where('n.user_id', '=', userId)
     .where(stillVisible(userId));
+}
+
+export type NotificationRow = Awaited<ReturnType<typeof listNotifications>>[number];
+
+/** One notification of the member, if it is about something they may still see (live pushes). */
+export async function findNotification(db: Executor, userId: number, id: number) {
+  return notificationsOf(db, userId).where('n.id', '=', id).executeTakeFirst();
+}
+
+/** The member's notifications, newest first, only about what they may still see. */
+export async function listNotifications(db: Executor, userId: number, limit: number, before?: Cursor) {
+  let q = notificationsOf(db, userId);
   if (before) q = q.where(olderThan('n.created_at', 'n.id', before));
   return q.orderBy('n.created_at', 'desc').orderBy('n.id', 'desc').limit(limit).execute();
 }
@@ -96,4 +147,14 @@ export function unreadCountOf(db: Executor, userIdColumn: string) {
 
 export async function markAllRead(db: Executor, userId: number, now: Date): Promise<void> {
   await db.updateTable('notifications').set({ read_at: now }).where('user_id', '=', userId).where('read_at', 'is', null).execute();
+  await recordLiveEvents(db, [{ channel: `user:${userId}`, kind: 'read', subjectId: userId }]);
+}
+
+export async function listMutedKinds(db: Executor, userId: number): Promise<string[]> {
+  return (await db.selectFrom('notification_mutes').select('kind').where('user_id', '=', userId).execute()).map((r) => r.kind);
+}
+
+export async function replaceMutedKinds(db: Executor, userId: number, kinds: readonly string[]): Promise<void> {
+  await db.deleteFrom('notification_mutes').where('user_id', '=', userId).execute();
+  if (kinds.length) await db.insertInto('notification_mutes').values(kinds.map((kind) => ({ user_id: userId, kind }))).execute();
 }

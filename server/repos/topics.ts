@@ -5,6 +5,7 @@ import { sql, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Executor } from '../db/executor.ts';
 import { olderThan, type Cursor } from '../db/pagination.ts';
 import type { ForumCategory, Topic, TopicReply } from '../db/schema.ts';
+import { recordLiveEvents } from './live-events.ts';
 
 // ---- categories ---------------------------------------------------------------------------
 
@@ -351,7 +352,7 @@ export async function isFollowingTarget(db: Executor, followerId: number, target
 /** One notification per follower of the topic, but the actor and the members in `except`. */
 export async function notifyTopicFollowers(db: Executor, topicId: number, replyId: number, actorId: number, except: number[]): Promise<void> {
   const skip = [actorId, ...except];
-  await db
+  const inserted = await db
     .insertInto('notifications')
     .columns(['user_id', 'kind', 'actor_id', 'topic_id', 'reply_id'])
     .expression(
@@ -367,9 +368,17 @@ export async function notifyTopicFollowers(db: Executor, topicId: number, replyI
         ])
         .where('f.topic_id', '=', topicId)
         .where('u.status', '=', 'active')
-        .where('f.follower_id', 'not in', skip),
+        .where('f.follower_id', 'not in', skip)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('notification_mutes as m').select('m.user_id').whereRef('m.user_id', '=', 'f.follower_id').where('m.kind', '=', 'reply_followed_topic'))),
+        ),
     )
+    .returning(['id', 'user_id'])
     .execute();
+  await recordLiveEvents(
+    db,
+    inserted.map((n) => ({ channel: `user:${n.user_id}`, kind: 'notification', subjectId: n.id })),
+  );
 }
 
 /** What a topic page needs about the viewer, in one statement. */

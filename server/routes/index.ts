@@ -12,6 +12,7 @@ import { profilesRoutes } from './profiles.ts';
 import { followersRoutes } from './followers.ts';
 import { topicsRoutes } from './topics.ts';
 import { blockRoutes } from './blocks.ts';
+import { notificationRoutes } from './notifications.ts';
 
 export async function registerRoutes(app: FastifyInstance, config: Config): Promise<void> {
   await app.register(homeRoutes, { config });
@@ -26,4 +27,5 @@ export async function registerRoutes(app: FastifyInstance, config: Config): Prom
   await app.register(followersRoutes);
   await app.register(topicsRoutes, { config });
   await app.register(blockRoutes);
+  await app.register(notificationRoutes);
 }

@@ -10,6 +10,7 @@ import { attempt, requireViewer, safeNext, withNotice } from './helpers.ts';
 import { readMultipart } from './multipart.ts';
 import { renderProfilePage } from './profiles.ts';
 import { MAX_PHOTOS, type PhotoInput } from '../services/post-service.ts';
+import { presentNotification } from '../presenters/notifications.ts';
 
 const handleParams = Type.Object({ handle: Type.String({ maxLength: 60 }) }, { additionalProperties: false });
 const pageQuery = Type.Object(
@@ -228,27 +229,14 @@ export async function postsRoutes(app: FastifyInstance) {
   app.get('/notifications', { schema: { querystring: pageQuery } }, async (request, reply) => {
     requireViewer(request);
     const page = await notifications.list(request.viewer, (request.query as { before?: string }).before);
-    const items = page.items.map((n) => ({
-      kind: n.kind,
-      unread: !n.read_at,
-      at: n.created_at,
-      actor: n.actor_handle ? { handle: n.actor_handle, name: n.actor_name, url: `/@${n.actor_handle}` } : null,
-      url: notificationUrl(n),
-    }));
-    return reply.page('notifications', { items, next: page.next }, { title: request.t('notifications.title') });
+    const items = page.items.map(presentNotification);
+    const viewerId = request.viewer!.id;
+    const paged = !!(request.query as { before?: string }).before;
+    return reply.page('notifications', { items, next: page.next, viewerId, paged }, { title: request.t('notifications.title') });
   });
 
   app.post('/notifications/read', { schema: { body: formBody({}) } }, async (request, reply) => {
     await notifications.markAllRead(requireViewer(request));
     return reply.redirect('/notifications', 303);
   });
-}
-
-/** Where a notification leads: the post (or comment) it is about, the follow requests, or the follower's profile. */
-function notificationUrl(n: { kind: string; post_id: number | null; comment_id: number | null; topic_id: number | null; reply_id: number | null; actor_handle: string | null }): string {
-  if (n.kind === 'follow_request') return '/settings/followers';
-  if (n.reply_id) return `/t/${n.topic_id}/r/${n.reply_id}`;
-  if (n.topic_id) return `/t/${n.topic_id}`;
-  if (n.post_id === null) return n.actor_handle ? `/@${n.actor_handle}` : '/notifications';
-  return n.comment_id ? `/posts/${n.post_id}#comment-${n.comment_id}` : `/posts/${n.post_id}`;
 }

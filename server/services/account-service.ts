@@ -2,12 +2,13 @@
 import type { Locale } from '../config.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { findUserById, updateLocale, updatePasswordHash } from '../repos/users.ts';
-import { deleteAllUserSessions, deleteUserSession, listUserSessions } from '../repos/sessions.ts';
+import { deleteUserSession, listUserSessions } from '../repos/sessions.ts';
+import { notifyBus } from '../repos/live-events.ts';
 import type { Session } from '../db/schema.ts';
 import { audit } from './audit-service.ts';
 import type { RequestMeta, ServiceDeps, Viewer } from './context.ts';
 import { checkNewPassword, hashPassword, verifyPassword } from './passwords.ts';
-import { startSession, type NewSession } from './session-service.ts';
+import { revokeAllSessions, startSession, type NewSession } from './session-service.ts';
 import { assertValid } from './validation.ts';
 
 export interface PasswordChangeInput {
@@ -40,7 +41,7 @@ export function createAccountService(deps: ServiceDeps) {
       const passwordHash = await hashPassword(next);
       return db.transaction().execute(async (trx) => {
         await updatePasswordHash(trx, user.id, passwordHash);
-        const ended = await deleteAllUserSessions(trx, user.id);
+        const ended = await revokeAllSessions(trx, user.id);
         const session = await startSession(trx, deps, user.id, meta);
         await audit(trx, 'account.password_changed', meta, { actorId: user.id, targetUserId: user.id, details: { sessionsEnded: ended } });
         return session;
@@ -56,6 +57,7 @@ export function createAccountService(deps: ServiceDeps) {
       if (!/^[0-9a-f]{64}$/.test(sessionId)) throw new NotFoundError('session');
       return db.transaction().execute(async (trx) => {
         if (!(await deleteUserSession(trx, viewer.id, sessionId))) throw new NotFoundError('session');
+        await notifyBus(trx, { t: 's', u: viewer.id });
         await audit(trx, 'account.session_revoked', meta, {
           actorId: viewer.id,
           targetUserId: viewer.id,

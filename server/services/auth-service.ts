@@ -11,6 +11,7 @@ import { hasAnyUser, findUserByLogin, handleOrEmailTaken, insertUser } from '../
 import { getSettings, getSettingsForUpdate } from '../repos/settings.ts';
 import { consumeInvitation, findUsableInvitation } from '../repos/invitations.ts';
 import { deleteSession } from '../repos/sessions.ts';
+import { notifyBus } from '../repos/live-events.ts';
 import { clearThrottle, findThrottle, recordFailure } from '../repos/login-throttles.ts';
 import { listActiveQuestions, saveAnswers } from '../repos/profiles.ts';
 import type { User } from '../db/schema.ts';
@@ -146,6 +147,8 @@ export function createAuthService(deps: ServiceDeps) {
     async logOut(viewer: Viewer, meta: RequestMeta): Promise<void> {
       await db.transaction().execute(async (trx) => {
         await deleteSession(trx, viewer.sessionId);
+        // Live sockets of this session close at commit, on every instance.
+        await notifyBus(trx, { t: 's', u: viewer.id });
         await audit(trx, 'auth.logout', meta, { actorId: viewer.id, targetUserId: viewer.id });
       });
     },

@@ -25,6 +25,8 @@ import type { Viewer, WritingDeps } from './context.ts';
 import type { PostItem, PostService } from './post-service.ts';
 import { cleanBody, notifyMentions, renderText } from './post-service.ts';
 import { assertValid, checkText } from './validation.ts';
+import { recordLiveEvents } from '../repos/live-events.ts';
+import { notifyAboutPost } from './notify.ts';
 
 export const COMMENT_MAX = 2000;
 export const COMMENTS_PAGE = 50;
@@ -113,11 +115,13 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
       const { row: post, rel } = await posts.visiblePost(viewer, postId);
       if (!canInteractWithPost(viewer, post, rel)) throw new NotFoundError('post');
       let parentId: number | null = null;
+      let parentAuthor: number | null = null;
       if (input.parentId !== undefined) {
         const parent = await findComment(db, input.parentId);
         if (!parent || parent.post_id !== post.id || isHiddenFor(viewer, parent)) throw new NotFoundError('comment');
         if (parent.author_id !== viewer.id && (await blockedEitherWay(db, viewer.id, parent.author_id))) throw new NotFoundError('comment');
         parentId = parent.parent_id ?? parent.id;
+        parentAuthor = parent.author_id;
       }
       const screen = await screenWriting(db, viewer.id, checkBody(input.body), 'comment', now());
       const body = screen.body;
@@ -128,6 +132,20 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
         await flagWriting(trx, { kind: 'comment', id: comment.id, authorId: viewer.id, authorHandle: viewer.handle, body, url: `/posts/${post.id}#comment-${comment.id}` }, screen.flags);
         await adjustPostCounter(trx, post.id, 'comment_count', 1);
         await notifyMentions(trx, post, rendered.mentionIds, viewer.id, comment.id);
+        // Mentioned people were told already; the author of the comment replied to is told
+        // "reply", which says more than "comment on your post".
+        await notifyAboutPost(
+          trx,
+          post,
+          [
+            ...rendered.mentionIds.map((userId) => ({ userId, kind: 'mention_comment' as const })),
+            ...(parentAuthor !== null ? [{ userId: parentAuthor, kind: 'reply_to_comment' as const }] : []),
+            { userId: post.author_id, kind: 'comment_on_post' as const },
+          ].filter((r, i, all) => r.kind !== 'mention_comment' && !all.slice(0, i).some((o) => o.userId === r.userId)),
+          viewer.id,
+          comment.id,
+        );
+        await recordLiveEvents(trx, [{ channel: `post:${post.id}`, kind: 'comment', subjectId: comment.id }]);
         return comment;
       });
       cache.invalidate([cacheTags.post(post.id)]);
@@ -145,7 +163,10 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
       if (!canEditComment(viewer, comment)) throw new NotFoundError('comment');
       const body = checkBody(input.body);
       const rendered = await renderText(db, body, 'body');
-      await updateComment(db, comment.id, body, rendered.html, now());
+      await db.transaction().execute(async (trx) => {
+        await updateComment(trx, comment.id, body, rendered.html, now());
+        await recordLiveEvents(trx, [{ channel: `post:${comment.post_id}`, kind: 'comment', subjectId: comment.id }]);
+      });
       cache.invalidate([cacheTags.post(comment.post_id)]);
       return comment;
     },
@@ -156,6 +177,7 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
       await db.transaction().execute(async (trx) => {
         const gone = await deleteCommentTree(trx, comment.id);
         if (gone) await adjustPostCounter(trx, comment.post_id, 'comment_count', -gone);
+        await recordLiveEvents(trx, [{ channel: `post:${comment.post_id}`, kind: 'comment_deleted', subjectId: comment.id }]);
       });
       cache.invalidate([cacheTags.post(comment.post_id)]);
       return comment;
@@ -164,7 +186,12 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
     async setLike(viewer: Viewer | null, id: number, like: boolean): Promise<Comment> {
       const { comment, post, rel } = await visibleComment(viewer, id);
       if (!canInteractWithPost(viewer, post, rel)) throw new NotFoundError('comment');
-      await db.transaction().execute((trx) => (like ? addCommentLike(trx, comment.id, viewer.id) : removeCommentLike(trx, comment.id, viewer.id)));
+      await db.transaction().execute(async (trx) => {
+        const changed = like ? await addCommentLike(trx, comment.id, viewer.id) : await removeCommentLike(trx, comment.id, viewer.id);
+        if (!changed) return;
+        if (like) await notifyAboutPost(trx, post, [{ userId: comment.author_id, kind: 'like_comment' }], viewer.id, comment.id);
+        await recordLiveEvents(trx, [{ channel: `post:${comment.post_id}`, kind: 'comment', subjectId: comment.id }]);
+      });
       cache.invalidate([cacheTags.post(comment.post_id)]);
       return comment;
     },

@@ -10,6 +10,10 @@ export interface ServiceDeps {
   db: Db;
   config: Config;
   now?: () => Date;
+  /** this process, among the instances sharing the database (live bus messages name their origin) */
+  instanceId?: string;
+  /** tell other instances of content-cache invalidations (several instances on one Postgres) */
+  broadcastCache?: boolean;
 }
 
 /** Services whose writes change what pages show also get the content cache, to invalidate it. */

@@ -22,16 +22,37 @@ import { createTopicService } from './topic-service.ts';
 import { createModerationService } from './moderation-service.ts';
 import { createTargetRegistry, registerCoreTargets } from './moderation/targets.ts';
 import { createBlockService } from './block-service.ts';
+import { createLiveService, MODERATION_QUEUE_EVENT } from './live-service.ts';
+import { recordLiveEvents } from '../repos/live-events.ts';
 
 export function createServices(deps: ServiceDeps) {
   const media = createMediaService(deps);
   const posting = createPostingThrottle(deps.config.rateLimits.posting, () => (deps.now?.() ?? new Date()).getTime());
-  const cache = createContentCache({ ttlMs: deps.config.contentCacheSeconds * 1000 });
+  const localCache = createContentCache({ ttlMs: deps.config.contentCacheSeconds * 1000 });
+  // Other instances hear of every invalidation through the live bus (server/live/hub.ts drops
+  // their entries); with one instance (PGlite) there is nobody to tell.
+  const cache = deps.broadcastCache
+    ? {
+        ...localCache,
+        get: localCache.get,
+        getMany: localCache.getMany,
+        invalidate(tags: Iterable<string>) {
+          const list = [...tags];
+          localCache.invalidate(list);
+          void live.broadcastCacheTags(deps.instanceId ?? '', list).catch(() => {});
+        },
+        clear: () => localCache.clear(),
+        get size() {
+          return localCache.size;
+        },
+      }
+    : localCache;
   const posts = createPostService({ ...deps, cache, media, posting });
   const topics = createTopicService({ ...deps, cache, posting });
   // What can be reported: posts, comments, profiles; later features register their kinds here.
   const targets = createTargetRegistry();
   registerCoreTargets(targets, { db: deps.db, cache, posts, media });
+  const live = createLiveService({ ...deps, posts });
   return {
     cache,
     media,
@@ -52,8 +73,10 @@ export function createServices(deps: ServiceDeps) {
     settings: createSettingsService(deps),
     feed: createFeedService({ ...deps, cache, posts, topics }),
     topics,
-    moderation: createModerationService({ ...deps, cache, targets }),
+    // The moderators' header count follows the queue live (server/live/channels.ts, moderation:1).
+    moderation: createModerationService({ ...deps, cache, targets, onQueueChanged: () => recordLiveEvents(deps.db, [MODERATION_QUEUE_EVENT]) }),
     blocks: createBlockService({ ...deps, cache }),
+    live,
   };
 }
 

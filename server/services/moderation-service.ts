@@ -95,12 +95,12 @@ export interface SanctionInput {
 }
 
 /** Hook for the live layer: called after commit when the queue's open count may have changed. */
-export type QueueChanged = () => void;
+export type QueueChanged = () => Promise<void>;
 
 export function createModerationService(deps: CachingDeps & { targets: TargetRegistry; onQueueChanged?: QueueChanged }) {
   const { db, cache, targets } = deps;
   const now = () => deps.now?.() ?? new Date();
-  const queueChanged = () => deps.onQueueChanged?.();
+  const queueChanged = async () => deps.onQueueChanged?.();
 
   function requireModerator(viewer: Viewer | null): Viewer {
     if (!canModerate(viewer)) throw new NotFoundError('moderation');
@@ -182,7 +182,7 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
         return { caseId: c.id, tags };
       });
       if (result.tags.length) cache.invalidate(result.tags);
-      queueChanged();
+      await queueChanged();
       return { caseId: result.caseId };
     },
 
@@ -267,7 +267,7 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
         await updateCase(trx, c.id, { assignee_id: assignee, ...(c.state === 'open' && assignee ? { state: 'in_progress' as const } : {}) }, now());
         await audit(trx, 'moderation.case_assigned', meta, { actorId: mod.id, targetUserId: c.subject_user_id, details: { caseId: c.id, before: c.assignee_id, after: assignee } });
       });
-      queueChanged();
+      await queueChanged();
     },
 
     async setState(viewer: Viewer | null, id: number, state: string, note: string | undefined, meta: RequestMeta): Promise<void> {
@@ -281,7 +281,7 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
         if (body) await insertNote(trx, { caseId: c.id, subjectUserId: c.subject_user_id, authorId: mod.id, body });
         await audit(trx, 'moderation.case_state_changed', meta, { actorId: mod.id, targetUserId: c.subject_user_id, details: { caseId: c.id, before: c.state, after: s, reason: body } });
       });
-      queueChanged();
+      await queueChanged();
     },
 
     async addNote(viewer: Viewer | null, id: number, raw: string | undefined, meta: RequestMeta): Promise<void> {
@@ -329,7 +329,7 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
       });
       cache.invalidate(tags);
       await after?.();
-      queueChanged();
+      await queueChanged();
     },
 
     // ---- sanctions ----------------------------------------------------------------------
@@ -380,7 +380,7 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
           details: { sanctionId: s.id, kind: s.kind, reason, before: { lifted: false, endsAt: s.ends_at?.toISOString() ?? null }, after: { lifted: true } },
         });
       });
-      queueChanged();
+      await queueChanged();
       return s;
     },
 
@@ -442,7 +442,7 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
         await openCase(trx, { targetKind: 'sanction', targetId: s.id, origin: 'appeal', subjectUserId: viewer.id, snapshot: { kind: 'sanction', sanctionKind: s.kind, reason: s.reason, appeal: text } });
         await audit(trx, 'moderation.appeal_received', meta, { actorId: viewer.id, targetUserId: viewer.id, details: { sanctionId: s.id } });
       });
-      queueChanged();
+      await queueChanged();
     },
 
     // ---- settings and templates (admins) ----------------------------------------------------

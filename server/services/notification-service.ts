@@ -1,5 +1,6 @@
 import { decodeCursor, toPage } from '../db/pagination.ts';
-import { countUnread, listNotifications, markAllRead } from '../repos/notifications.ts';
+import { countUnread, listMutedKinds, listNotifications, markAllRead, replaceMutedKinds } from '../repos/notifications.ts';
+import { NOTIFICATION_KINDS, isNotificationKind } from './notification-kinds.ts';
 import { isActive } from '../policies/index.ts';
 import { UnauthenticatedError } from '../errors.ts';
 import type { ServiceDeps, Viewer } from './context.ts';
@@ -19,7 +20,19 @@ export function createNotificationService(deps: ServiceDeps) {
     },
     async markAllRead(viewer: Viewer | null): Promise<void> {
       if (!isActive(viewer)) throw new UnauthenticatedError();
-      await markAllRead(db, viewer.id, now());
+      await db.transaction().execute((trx) => markAllRead(trx, viewer.id, now()));
+    },
+    /** Each kind with whether the member receives it. */
+    async preferences(viewer: Viewer | null): Promise<{ kind: string; enabled: boolean }[]> {
+      if (!isActive(viewer)) throw new UnauthenticatedError();
+      const muted = new Set(await listMutedKinds(db, viewer.id));
+      return NOTIFICATION_KINDS.map((k) => ({ kind: k.kind, enabled: !muted.has(k.kind) }));
+    },
+    /** Saves the kinds the member keeps; unknown names are ignored. */
+    async setPreferences(viewer: Viewer | null, enabled: readonly string[]): Promise<void> {
+      if (!isActive(viewer)) throw new UnauthenticatedError();
+      const keep = new Set(enabled.filter(isNotificationKind));
+      await db.transaction().execute((trx) => replaceMutedKinds(trx, viewer.id, NOTIFICATION_KINDS.map((k) => k.kind).filter((k) => !keep.has(k))));
     },
   };
 }

@@ -40,6 +40,8 @@ import { insertNotifications } from '../repos/notifications.ts';
 import { fanOutPost } from '../repos/feed.ts';
 import { isFollowingHashtag } from '../repos/followers.ts';
 import { trimAfterFanOut } from './feed-service.ts';
+import { recordLiveEvents } from '../repos/live-events.ts';
+import { notifyAboutPost } from './notify.ts';
 import { isFollowing } from '../repos/follows.ts';
 import { membersCutFrom } from '../repos/blocks.ts';
 import {
@@ -382,6 +384,12 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
 
     factsFor,
 
+    /** A post as it is in the database now, not from the cache (live delivery re-checks permissions on it). */
+    async freshModel(id: number): Promise<PostModel | null> {
+      const row = await findPostRow(db, id);
+      return row ? { row, extras: await loadExtras([row]) } : null;
+    },
+
     /**
      * Posts by id, in that order, as this viewer may see them (those they may not are left out):
      * cached models plus one query about the viewer. For lists whose ids come from elsewhere
@@ -467,6 +475,7 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
         await replaceMentions(trx, row.id, rendered.mentionIds);
         await replaceTags(trx, row.id, rendered.tags, row.created_at);
         await notifyMentions(trx, { ...row, visibility }, rendered.mentionIds.filter((u) => !before.has(u)), viewer.id);
+        await recordLiveEvents(trx, [{ channel: `post:${row.id}`, kind: 'post', subjectId: row.id }]);
       });
       // Shares showing this post carry its tag too.
       cache.invalidate([cacheTags.post(row.id), cacheTags.wall(row.wall_owner_id)]);
@@ -480,6 +489,7 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
         if (!(await deletePost(trx, row.id))) return;
         await adjustProfilePostCount(trx, row.author_id, -1);
         if (row.shared_post_id !== null) await adjustPostCounter(trx, row.shared_post_id, 'share_count', -1);
+        await recordLiveEvents(trx, [{ channel: `post:${row.id}`, kind: 'post_deleted', subjectId: row.id }]);
       });
       cache.invalidate([cacheTags.post(row.id), cacheTags.wall(row.wall_owner_id), cacheTags.profile(row.author_id), ...(row.shared_post_id !== null ? [cacheTags.post(row.shared_post_id)] : [])]);
       await Promise.all(keys.map((k) => deps.media?.remove(k).catch(() => {})));
@@ -519,7 +529,12 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
     async setLike(viewer: Viewer | null, id: number, like: boolean): Promise<void> {
       const { row, rel } = await visiblePost(viewer, id);
       if (!canInteractWithPost(viewer, row, rel)) throw new NotFoundError('post');
-      await db.transaction().execute((trx) => (like ? addPostLike(trx, row.id, viewer.id) : removePostLike(trx, row.id, viewer.id)));
+      await db.transaction().execute(async (trx) => {
+        const changed = like ? await addPostLike(trx, row.id, viewer.id) : await removePostLike(trx, row.id, viewer.id);
+        if (!changed) return;
+        if (like) await notifyAboutPost(trx, row, [{ userId: row.author_id, kind: 'like_post' }], viewer.id);
+        await recordLiveEvents(trx, [{ channel: `post:${row.id}`, kind: 'post', subjectId: row.id }]);
+      });
       cache.invalidate([cacheTags.post(row.id)]);
     },
 

@@ -2,6 +2,7 @@
 // left), last-seen refreshed at most every few minutes so reading pages does not write each time.
 import { deleteAllUserSessions, deleteSession, findSessionWithUser, insertSession, touchSession } from '../repos/sessions.ts';
 import type { Executor } from '../db/executor.ts';
+import { notifyBus } from '../repos/live-events.ts';
 import type { RequestMeta, ServiceDeps, Viewer } from './context.ts';
 import { generateToken, hashToken } from './tokens.ts';
 
@@ -32,10 +33,13 @@ export async function startSession(db: Executor, deps: ServiceDeps, userId: numb
 
 /**
  * Ends every session of a member at once (suspension, password change). The one place sessions
- * are revoked in bulk: live sockets of these sessions are to be closed from here too.
+ * are revoked in bulk; every instance is told at commit, and closes the live sockets of these
+ * sessions (server/live/hub.ts).
  */
 export async function revokeAllSessions(db: Executor, userId: number): Promise<number> {
-  return deleteAllUserSessions(db, userId);
+  const ended = await deleteAllUserSessions(db, userId);
+  await notifyBus(db, { t: 's', u: userId });
+  return ended;
 }
 
 export function createSessionService(deps: ServiceDeps) {

@@ -71,6 +71,7 @@ import {
 import type { RequestMeta, Viewer, WritingDeps } from './context.ts';
 import { audit, type AuditAction } from './audit-service.ts';
 import { isTag, normaliseTag } from './markdown.ts';
+import { recordLiveEvents } from '../repos/live-events.ts';
 import { cleanBody, POST_MAX, renderText } from './post-service.ts';
 import { assertValid, checkText, clean, isUniqueViolation } from './validation.ts';
 import { backfillCategory, deliverToFollowersOf, FEED_REASONS, withdrawCategory } from '../repos/feed.ts';
@@ -128,6 +129,10 @@ export interface CategoryInput {
 }
 
 const FILTERS: readonly DiscussionFilter[] = ['latest', 'unanswered', 'followed'];
+
+/** Tells the topic's live channel (server/live/topic-channels.ts) at commit: `reply` (new, edited, liked), `reply_deleted`, `topic`. */
+const live = (trx: Executor, topicId: number, kind: 'reply' | 'reply_deleted' | 'topic', subjectId: number) =>
+  recordLiveEvents(trx, [{ channel: `topic:${topicId}`, kind, subjectId }]);
 
 export function createTopicService(deps: WritingDeps) {
   const { db } = deps;
@@ -244,6 +249,7 @@ export function createTopicService(deps: WritingDeps) {
       await addTopicTags(trx, t.id, rendered.tags, t.created_at);
       const fresh = rendered.mentionIds.filter((u) => !old.mentionIds.includes(u) && u !== viewer.id);
       await insertNotifications(trx, fresh.map((userId) => ({ userId, kind: 'mention_topic' as const, actorId: viewer.id, topicId: t.id, replyId })));
+      await live(trx, t.id, replyId === null ? 'topic' : 'reply', replyId ?? t.id);
     });
   }
 
@@ -264,6 +270,7 @@ export function createTopicService(deps: WritingDeps) {
     await db.transaction().execute(async (trx) => {
       await updateTopic(trx, t.id, c.set);
       await audit(trx, c.action, meta, { actorId: viewer.id, targetUserId: t.author_id, details: { topicId: t.id, ...c.details } });
+      await live(trx, t.id, 'topic', t.id);
     });
   }
 
@@ -464,6 +471,7 @@ export function createTopicService(deps: WritingDeps) {
         if (read !== null && read >= (t.last_reply_id ?? 0)) await markRead(trx, viewer.id, t.id, r.id, now());
         await addTopicTags(trx, t.id, rendered.tags, t.created_at);
         await notify(trx, t, r.id, viewer.id, rendered.mentionIds);
+        await live(trx, t.id, 'reply', r.id);
         return { id: r.id };
       });
     },
@@ -501,6 +509,7 @@ export function createTopicService(deps: WritingDeps) {
       await db.transaction().execute(async (trx) => {
         if (!(await deleteReply(trx, r.id))) return;
         await refreshTopicAfterRemoval(trx, r.topic_id);
+        await live(trx, r.topic_id, 'reply_deleted', r.id);
         if (r.author_id !== viewer.id) {
           await audit(trx, 'moderation.topic_reply_removed', meta, { actorId: viewer.id, targetUserId: r.author_id, details: { topicId: r.topic_id, replyId: r.id } });
         }
@@ -511,7 +520,10 @@ export function createTopicService(deps: WritingDeps) {
     async setLike(viewer: Viewer | null, replyId: number, like: boolean): Promise<ReplyRow> {
       const r = await reply(replyId);
       if (!canLikeTopicReply(viewer)) throw new UnauthenticatedError();
-      await db.transaction().execute((trx) => (like ? addReplyLike(trx, r.id, viewer.id) : removeReplyLike(trx, r.id, viewer.id)));
+      await db.transaction().execute(async (trx) => {
+        const changed = like ? await addReplyLike(trx, r.id, viewer.id) : await removeReplyLike(trx, r.id, viewer.id);
+        if (changed) await live(trx, r.topic_id, 'reply', r.id);
+      });
       return r;
     },
 

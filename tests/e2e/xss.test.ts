@@ -302,7 +302,8 @@ describe('stored XSS', () => {
     }
     await inspect(victor, `/posts/${postId}/share`, 'share page');
     await inspect(victor, '/notifications', 'notifications');
-    expect(await victor.locator('.card-list li').count()).toBe(1);
+    // The mention, and (since the notifications of issue 5) Mallory's reply to his comment and her like of it.
+    expect(await victor.locator('.card-list li').count()).toBe(3);
     await screenshot(victor, 'xss-notifications-360');
     for (const page of [admin, mallory, victor, anonymous]) expectNoPageProblems(page);
   });

@@ -309,7 +309,7 @@ describe('refused comments', () => {
 
 describe('mentions in comments', () => {
   const notified = async (commentId: number) =>
-    (await t.db.selectFrom('notifications').select(['user_id', 'kind']).where('comment_id', '=', commentId).execute()).map((n) => ({ user: Number(n.user_id), kind: n.kind }));
+    (await t.db.selectFrom('notifications').select(['user_id', 'kind']).where('comment_id', '=', commentId).where('kind', 'in', ['mention_post', 'mention_comment']).execute()).map((n) => ({ user: Number(n.user_id), kind: n.kind }));
   const listed = async (c: Client, postId: number, commentId: number) => (await c.get('/notifications')).text.includes(`href="/posts/${postId}#comment-${commentId}"`);
 
   it('on a followers-only post, notifies the mentioned followers and the author, not a stranger, a pending account or the writer', async () => {

@@ -224,7 +224,8 @@ const PLACES: Place[] = [
     // Mentions are recorded only for people who may see the post (not merely filtered out later).
     async database(f, viewer, visible) {
       const person = people[viewer as Person];
-      const rows = await t.db.selectFrom('notifications').select(['kind', 'comment_id']).where('user_id', '=', person.id).where('post_id', '=', f.postId).execute();
+      // (Mentions only: the author is also told of each comment on their post.)
+      const rows = await t.db.selectFrom('notifications').select(['kind', 'comment_id']).where('user_id', '=', person.id).where('post_id', '=', f.postId).where('kind', 'in', ['mention_post', 'mention_comment']).execute();
       const expected = !visible
         ? []
         : [

@@ -311,6 +311,8 @@ export async function watchForInjection(page: Page): Promise<void> {
 
 // Elements user content must never become, and URL schemes it must never put in an attribute.
 const DANGEROUS_TAGS = ['script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'svg', 'math', 'base', 'style', 'template', 'portal'];
+/** The attributes of the app's own script tag (views/layouts/main.hbs), exactly. */
+const OWN_SCRIPT = /^\s+src="\/static\/js\/live\.js"\s+defer(?:="")?\s*$/;
 const URL_ATTRIBUTES = ['href', 'src', 'action', 'formaction', 'xlink:href', 'poster', 'background', 'data', 'srcset', 'ping', 'cite'];
 
 /**
@@ -325,6 +327,7 @@ export function injectedMarkup(html: string): string[] {
   for (const m of html.matchAll(tag)) {
     const name = m[1]!.toLowerCase();
     const attrs = m[2] ?? '';
+    if (name === 'script' && OWN_SCRIPT.test(attrs)) continue;
     if (DANGEROUS_TAGS.includes(name)) found.push(`<${name}> element: ${m[0].slice(0, 120)}`);
     if (name === 'meta' && /\shttp-equiv\s*=/i.test(attrs)) found.push(`<meta http-equiv>: ${m[0].slice(0, 120)}`);
     for (const a of attrs.matchAll(/(?:^|\s)([^\s"'=<>/]+)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s"'>]+))?/g)) {
@@ -351,7 +354,9 @@ function decodeEntities(value: string): string {
  * Fails when the page shows any sign that stored content became script: `window.__xss` set, a
  * dialog opened, a CSP violation (event or console), an element or attribute that could run
  * script in the live DOM (what the browser really built, entities decoded), or the same in the
- * serialised HTML of page.content(). The app ships no script of its own, so none is allowed.
+ * serialised HTML of page.content(). The app ships one script of its own, the live updates
+ * (`<script src="/static/js/live.js" defer>` in the layout, nothing inline): that one is allowed,
+ * any other is not.
  */
 export async function expectNoInjection(page: Page, label: string): Promise<void> {
   const events = injectionEvents.get(page);
@@ -362,7 +367,9 @@ export async function expectNoInjection(page: Page, label: string): Promise<void
       if (typeof window.__xss !== 'undefined') problems.push(`window.__xss is ${String(window.__xss)}`);
       for (const v of window.__cspViolations ?? []) problems.push(`CSP violation: ${v}`);
       const describe = (el: Element) => el.outerHTML.slice(0, 120);
-      for (const el of document.querySelectorAll(dangerousTags.join(','))) problems.push(`<${el.localName}> in the DOM: ${describe(el)}`);
+      const ownScript = (el: Element) =>
+        el.localName === 'script' && el.attributes.length === 2 && el.getAttribute('src') === '/static/js/live.js' && el.hasAttribute('defer') && !el.textContent;
+      for (const el of document.querySelectorAll(dangerousTags.join(','))) if (!ownScript(el)) problems.push(`<${el.localName}> in the DOM: ${describe(el)}`);
       for (const el of document.querySelectorAll('meta[http-equiv]')) problems.push(`meta http-equiv in the DOM: ${describe(el)}`);
       for (const el of document.querySelectorAll('*')) {
         for (const attr of el.attributes) {
