@@ -341,6 +341,9 @@ export interface TopicsTable {
   last_reply_id: number | null;
   last_poster_id: number | null;
   last_activity_at: Timestamp;
+  hidden_at: Generated<Date | null>;
+  hidden_reason: Generated<string | null>;
+  hidden_by: Generated<number | null>;
 }
 
 export interface TopicRepliesTable {
@@ -352,6 +355,9 @@ export interface TopicRepliesTable {
   created_at: CreatedAt;
   edited_at: Date | null;
   like_count: Generated<number>;
+  hidden_at: Generated<Date | null>;
+  hidden_reason: Generated<string | null>;
+  hidden_by: Generated<number | null>;
 }
 
 export interface TopicReplyLikesTable {

@@ -24,7 +24,7 @@ export function topicChannel(services: Services): ChannelType {
       return result.views.map((view, i): Delivery => {
         const sub = subs[i]!;
         const t = translator(sub.locale);
-        if (!view) return null;
+        if (!view || view === 'revoked') return view;
         if ('removed' in view) return { op: 'remove', el: `r-${view.removed}`, text: t('live.topic.replyRemoved') };
         if ('topic' in view) {
           const topic = view.topic;

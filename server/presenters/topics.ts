@@ -52,6 +52,9 @@ export function presentReply(item: ReplyItem, topicId: number) {
     unread: item.unread,
     can: item.can,
     quoteUrl: `/t/${topicId}?quote=${r.id}#reply-form`,
+    // Only the author ever gets a hidden reply (isHiddenFor): they are told why.
+    hiddenReason: r.hidden_at ? r.hidden_reason || '' : null,
+    hiddenAuto: r.hidden_reason === 'auto',
   };
 }
 
@@ -78,6 +81,8 @@ export function presentTopicPage(page: TopicPage) {
     firstUnreadUrl: page.firstUnreadId !== undefined ? `${url}/r/${page.firstUnreadId}` : undefined,
     following: page.following,
     can: page.can,
+    hiddenReason: t.hidden_at ? t.hidden_reason || '' : null,
+    hiddenAuto: t.hidden_reason === 'auto',
   };
 }
 

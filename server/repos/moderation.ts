@@ -383,7 +383,9 @@ export async function lastWritingAt(db: Executor, userId: number): Promise<Date 
   const { rows } = await sql<{ at: Date | null }>`
     select greatest(
       (select max(created_at) from posts where author_id = ${userId}),
-      (select max(created_at) from comments where author_id = ${userId})
+      (select max(created_at) from comments where author_id = ${userId}),
+      (select max(created_at) from topics where author_id = ${userId}),
+      (select max(created_at) from topic_replies where author_id = ${userId})
     ) as at`.execute(db);
   const at = rows[0]?.at;
   return at ? new Date(at) : null;

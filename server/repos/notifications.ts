@@ -97,6 +97,15 @@ function stillVisible(userId: number | ViewerColumn) {
         eb('n.comment_id', 'is', null),
         eb.not(eb.exists(eb.selectFrom('comments as hc').select(sql`1`.as('one')).whereRef('hc.id', '=', 'n.comment_id').where('hc.hidden_at', 'is not', null))),
       ]),
+      // So do a topic or a reply hidden by moderation.
+      eb.or([
+        eb('n.topic_id', 'is', null),
+        eb.not(eb.exists(eb.selectFrom('topics as ht').select(sql`1`.as('one')).whereRef('ht.id', '=', 'n.topic_id').where('ht.hidden_at', 'is not', null))),
+      ]),
+      eb.or([
+        eb('n.reply_id', 'is', null),
+        eb.not(eb.exists(eb.selectFrom('topic_replies as hr').select(sql`1`.as('one')).whereRef('hr.id', '=', 'n.reply_id').where('hr.hidden_at', 'is not', null))),
+      ]),
     ]);
 }
 

@@ -55,6 +55,24 @@ type ListOrder = 'activity' | 'created';
 
 const topicsAs = (db: Executor) => db.selectFrom('topics as t').selectAll('t');
 
+/**
+ * Topics a list may show this viewer: none hidden by moderation (its author finds it by its link
+ * and is told why), none by a member a block separates from the viewer or the viewer muted (the
+ * SQL twin of isHiddenFor with the viewer facts' `hiddenMembers`, as visiblePostsFilter is for posts).
+ */
+function shownTopics(db: Executor, viewerId: number | null) {
+  return listable(topicsAs(db), viewerId);
+}
+
+function listable(q: TopicPageQuery, viewerId: number | null): TopicPageQuery {
+  q = q.where('t.hidden_at', 'is', null);
+  if (viewerId === null) return q;
+  return q.where(sql<SqlBool>`not exists (
+    select 1 from member_blocks b
+     where (b.blocker_id = ${viewerId} and b.blocked_id = t.author_id)
+        or (b.blocked_id = ${viewerId} and b.blocker_id = t.author_id and b.kind = 'block'))`);
+}
+
 /** Topics (already cut to a page) with their author, category and last poster. */
 function withPeople(db: Executor, page: TopicPageQuery) {
   return db
@@ -104,13 +122,13 @@ function newestFirst(q: TopicPageQuery, order: ListOrder, limit: number, before?
 }
 
 export async function listPinnedTopics(db: Executor, categoryId: number, viewerId: number | null, limit: number): Promise<TopicListRow[]> {
-  const page = newestFirst(topicsAs(db).where('t.category_id', '=', categoryId).where('t.pinned', '=', true), 'activity', limit);
+  const page = newestFirst(shownTopics(db, viewerId).where('t.category_id', '=', categoryId).where('t.pinned', '=', true), 'activity', limit);
   return listed(db, viewerId, page, 'activity');
 }
 
 /** The unpinned topics of a category by last activity. */
 export async function listCategoryTopics(db: Executor, categoryId: number, viewerId: number | null, limit: number, before?: Cursor): Promise<TopicListRow[]> {
-  const page = newestFirst(topicsAs(db).where('t.category_id', '=', categoryId).where('t.pinned', '=', false), 'activity', limit, before);
+  const page = newestFirst(shownTopics(db, viewerId).where('t.category_id', '=', categoryId).where('t.pinned', '=', false), 'activity', limit, before);
   return listed(db, viewerId, page, 'activity');
 }
 
@@ -127,11 +145,11 @@ export async function listDiscussions(
 ): Promise<TopicListRow[]> {
   if (tag !== undefined) {
     // topic_tags.created_at is the topic's created_at: the list pages on topic_tags_tag_idx.
-    let page = db.selectFrom('topic_tags as tt').innerJoin('topics as t', 't.id', 'tt.topic_id').selectAll('t').where('tt.tag', '=', tag);
+    let page = listable(db.selectFrom('topic_tags as tt').innerJoin('topics as t', 't.id', 'tt.topic_id').selectAll('t').where('tt.tag', '=', tag), viewerId);
     if (before) page = page.where(olderThan('tt.created_at', 'tt.topic_id', before));
     return listed(db, viewerId, page.orderBy('tt.created_at', 'desc').orderBy('tt.topic_id', 'desc').limit(limit), 'created');
   }
-  if (filter === 'unanswered') return listed(db, viewerId, newestFirst(topicsAs(db).where('t.reply_count', '=', 0), 'created', limit, before), 'created');
+  if (filter === 'unanswered') return listed(db, viewerId, newestFirst(shownTopics(db, viewerId).where('t.reply_count', '=', 0), 'created', limit, before), 'created');
   if (filter === 'followed') {
     // The newest `limit` of the followed topics, and the newest `limit` of each followed category
     // (one index range each), merged: never a walk through every topic looking for followed ones.
@@ -148,9 +166,9 @@ export async function listDiscussions(
       ) c
        where f.follower_id = ${me} and f.category_id is not null
     ))`;
-    return listed(db, viewerId, newestFirst(topicsAs(db).where(followed), 'activity', limit), 'activity');
+    return listed(db, viewerId, newestFirst(shownTopics(db, viewerId).where(followed), 'activity', limit), 'activity');
   }
-  return listed(db, viewerId, newestFirst(topicsAs(db), 'activity', limit, before), 'activity');
+  return listed(db, viewerId, newestFirst(shownTopics(db, viewerId), 'activity', limit, before), 'activity');
 }
 
 export async function insertTopic(db: Executor, v: { categoryId: number; authorId: number; title: string; body: string; bodyHtml: string }): Promise<Topic> {
@@ -257,6 +275,17 @@ export async function insertReply(db: Executor, v: { topicId: number; authorId: 
 
 export async function updateReply(db: Executor, id: number, body: string, bodyHtml: string, now: Date): Promise<void> {
   await db.updateTable('topic_replies').set({ body, body_html: bodyHtml, edited_at: now }).where('id', '=', id).execute();
+}
+
+/** Moderation's mark on a topic or a reply (null: shown again); false when nothing changed. */
+export async function setForumHidden(db: Executor, table: 'topics' | 'topic_replies', id: number, hidden: { at: Date; reason: string; by: number | null } | null): Promise<boolean> {
+  let q = db
+    .updateTable(table)
+    .set(hidden ? { hidden_at: hidden.at, hidden_reason: hidden.reason, hidden_by: hidden.by } : { hidden_at: null, hidden_reason: null, hidden_by: null })
+    .where('id', '=', id);
+  q = hidden ? q.where('hidden_at', 'is', null) : q.where('hidden_at', 'is not', null);
+  const res = await q.executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
 }
 
 export async function deleteReply(db: Executor, id: number): Promise<boolean> {
@@ -369,6 +398,11 @@ export async function notifyTopicFollowers(db: Executor, topicId: number, replyI
         .where('f.topic_id', '=', topicId)
         .where('u.status', '=', 'active')
         .where('f.follower_id', 'not in', skip)
+        // nobody is notified across a block, nor by a member they muted (membersCutFrom)
+        .where(sql<SqlBool>`not exists (
+          select 1 from member_blocks b
+           where (b.blocker_id = f.follower_id and b.blocked_id = ${actorId})
+              or (b.blocked_id = f.follower_id and b.blocker_id = ${actorId} and b.kind = 'block'))`)
         .where(({ not, exists, selectFrom }) =>
           not(exists(selectFrom('notification_mutes as m').select('m.user_id').whereRef('m.user_id', '=', 'f.follower_id').where('m.kind', '=', 'reply_followed_topic'))),
         ),
@@ -381,21 +415,35 @@ export async function notifyTopicFollowers(db: Executor, topicId: number, replyI
   );
 }
 
+export interface TopicViewerFacts {
+  lastRead: number | null;
+  following: boolean;
+  liked: Set<number>;
+  /** among memberIds: members a block separates from the viewer, or the viewer muted (their writing is not shown) */
+  hiddenMembers: Set<number>;
+}
+
+export const NO_TOPIC_FACTS: TopicViewerFacts = { lastRead: null, following: false, liked: new Set(), hiddenMembers: new Set() };
+
 /** What a topic page needs about the viewer, in one statement. */
 export async function findTopicViewerFacts(
   db: Executor,
   viewerId: number,
   topicId: number,
   replyIds: number[],
-): Promise<{ lastRead: number | null; following: boolean; liked: Set<number> }> {
-  const { rows } = await sql<{ last_read: number | string | null; following: boolean; liked: unknown }>`
+  memberIds: number[] = [],
+): Promise<TopicViewerFacts> {
+  const { rows } = await sql<{ last_read: number | string | null; following: boolean; liked: unknown; hidden_members: unknown }>`
     select
       (select last_read_reply_id from topic_reads where user_id = ${viewerId} and topic_id = ${topicId}) as last_read,
       exists(select 1 from follows where follower_id = ${viewerId} and topic_id = ${topicId}) as following,
-      array(select reply_id from topic_reply_likes where user_id = ${viewerId} and reply_id = any(${replyIds}::int8[])) as liked
+      array(select reply_id from topic_reply_likes where user_id = ${viewerId} and reply_id = any(${replyIds}::int8[])) as liked,
+      array(select blocked_id from member_blocks where blocker_id = ${viewerId} and blocked_id = any(${memberIds}::int8[])
+            union select blocker_id from member_blocks where blocked_id = ${viewerId} and kind = 'block' and blocker_id = any(${memberIds}::int8[])) as hidden_members
   `.execute(db);
   const r = rows[0]!;
   return {
+    hiddenMembers: new Set((Array.isArray(r.hidden_members) ? r.hidden_members : []).map(Number)),
     lastRead: r.last_read === null ? null : Number(r.last_read),
     following: r.following,
     liked: new Set((Array.isArray(r.liked) ? r.liked : []).map(Number)),
@@ -407,7 +455,7 @@ export async function findTopicViewerFacts(
 /** Topics by id (the topic cards of a feed page), in one statement; order is the caller's. */
 export async function listTopicsByIds(db: Executor, ids: readonly number[], viewerId: number | null): Promise<TopicListRow[]> {
   if (!ids.length) return [];
-  return listed(db, viewerId, topicsAs(db).where('t.id', 'in', [...ids]));
+  return listed(db, viewerId, shownTopics(db, viewerId).where('t.id', 'in', [...ids]));
 }
 
 /** The categories the member does not follow yet (suggestions of an empty feed). */
@@ -419,4 +467,10 @@ export async function listUnfollowedCategories(db: Executor, memberId: number): 
     .orderBy('c.position')
     .orderBy('c.id')
     .execute();
+}
+
+/** A topic with its replies, likes, reads, tags, follows, feed items and notifications (cascades). */
+export async function deleteTopic(db: Executor, id: number): Promise<boolean> {
+  const res = await db.deleteFrom('topics').where('id', '=', id).executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
 }

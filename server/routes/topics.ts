@@ -114,7 +114,7 @@ export async function topicsRoutes(app: FastifyInstance, { config }: { config: C
     });
     let form = replyForm ? presentForm(request.body, replyForm, request.t) : emptyForm();
     if (!replyForm && q.quote !== undefined && page.can.reply) {
-      const quoted = await topics.quotable(topicId, Number(q.quote));
+      const quoted = await topics.quotable(request.viewer, topicId, Number(q.quote));
       if (quoted) form = emptyForm({ body: quoteText(quoted, topicId, origin(request), request.t) });
     }
     const topic = presentTopicPage(page);

@@ -20,7 +20,7 @@ import { createContentCache } from './content-cache.ts';
 import { createFeedService } from './feed-service.ts';
 import { createTopicService } from './topic-service.ts';
 import { createModerationService } from './moderation-service.ts';
-import { createTargetRegistry, registerCoreTargets } from './moderation/targets.ts';
+import { createTargetRegistry, registerCoreTargets, registerTopicTargets } from './moderation/targets.ts';
 import { createBlockService } from './block-service.ts';
 import { createLiveService, MODERATION_QUEUE_EVENT } from './live-service.ts';
 import { recordLiveEvents } from '../repos/live-events.ts';
@@ -49,10 +49,11 @@ export function createServices(deps: ServiceDeps) {
     : localCache;
   const posts = createPostService({ ...deps, cache, media, posting });
   const topics = createTopicService({ ...deps, cache, posting });
-  // What can be reported: posts, comments, profiles; later features register their kinds here.
+  // What can be reported: posts, comments, profiles, topics and their replies; later features register their kinds here.
   const targets = createTargetRegistry();
   registerCoreTargets(targets, { db: deps.db, cache, posts, media });
-  const live = createLiveService({ ...deps, posts });
+  registerTopicTargets(targets, { db: deps.db, topics });
+  const live = createLiveService({ ...deps, posts, topics });
   return {
     cache,
     media,

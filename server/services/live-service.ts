@@ -19,7 +19,7 @@ import {
 } from '../policies/index.ts';
 import { findReply, findTopicRow, type TopicRow } from '../repos/topics.ts';
 import { isInFeed, viewersLikingReply } from '../repos/live-topics.ts';
-import type { ReplyItem } from './topic-service.ts';
+import type { ReplyItem, TopicService } from './topic-service.ts';
 import { findCommentRowById, findViewersFacts, liveSessionIds } from '../repos/live-views.ts';
 import { listLiveEventsSince, notifyBus, pruneLiveEvents, type LiveEventRow } from '../repos/live-events.ts';
 import { countUnread, findNotification, type NotificationRow } from '../repos/notifications.ts';
@@ -46,7 +46,7 @@ export type PostViews = { gone: true } | { gone: false; views: PostView[] };
  * What one subscriber gets of a topic-channel event. Topics are public (server/policies): any
  * viewer who may load the page sees its replies; what differs is what they may do with them.
  */
-export type TopicView = { reply: ReplyItem } | { removed: number } | { topic: TopicRow } | null;
+export type TopicView = { reply: ReplyItem } | { removed: number } | { topic: TopicRow } | 'revoked' | null;
 
 export type TopicViews = { gone: true } | { gone: false; views: TopicView[] };
 
@@ -55,8 +55,8 @@ export const MODERATION_QUEUE_EVENT = { channel: 'moderation:1', kind: 'queue', 
 
 export const toLiveEvent = (r: LiveEventRow): LiveEvent => ({ id: r.id, channel: r.channel, kind: r.kind, subjectId: r.subject_id, at: r.created_at.getTime() });
 
-export function createLiveService(deps: ServiceDeps & { posts: PostService }) {
-  const { db, posts } = deps;
+export function createLiveService(deps: ServiceDeps & { posts: PostService; topics: TopicService }) {
+  const { db, posts, topics } = deps;
   const now = () => deps.now?.() ?? new Date();
 
   return {
@@ -116,9 +116,15 @@ export function createLiveService(deps: ServiceDeps & { posts: PostService }) {
       return { unread: await countUnread(db, userId), item };
     },
 
-    /** A topic page loads for anyone while the topic exists: so may its channel be followed. */
-    async canFollowTopic(_viewer: Viewer | null, topicId: number): Promise<boolean> {
-      return (await findTopicRow(db, topicId)) !== undefined;
+    /** Whoever may load the topic page (it exists, is not hidden from them, no block between them and its author) may follow its channel. */
+    async canFollowTopic(viewer: Viewer | null, topicId: number): Promise<boolean> {
+      try {
+        await topics.visibleTopic(viewer, topicId);
+        return true;
+      } catch (err) {
+        if (err instanceof NotFoundError) return false;
+        throw err;
+      }
     },
 
     /** One topic-channel event as each of these viewers sees it (the rows as they are now). */
@@ -126,21 +132,35 @@ export function createLiveService(deps: ServiceDeps & { posts: PostService }) {
       const topicId = Number(event.channel.slice('topic:'.length));
       const topic = await findTopicRow(db, topicId);
       if (!topic) return { gone: true };
-      if (event.kind === 'topic') return { gone: false, views: viewers.map(() => ({ topic })) };
-      if (event.kind !== 'reply' && event.kind !== 'reply_deleted') return { gone: false, views: viewers.map(() => null) };
       const row = event.kind === 'reply' ? await findReply(db, event.subjectId) : undefined;
-      if (!row || row.topic_id !== topic.id) return { gone: false, views: viewers.map(() => ({ removed: event.subjectId })) };
-      const liking = await viewersLikingReply(db, row.id, viewers.filter((v): v is Viewer => isActive(v)).map((v) => v.id));
-      const views = viewers.map(
-        (viewer): TopicView => ({
+      const active = viewers.filter((v): v is Viewer => isActive(v)).map((v) => v.id);
+      const facts = await findViewersFacts(db, active, { memberIds: [topic.author_id, ...(row ? [row.author_id] : [])], postIds: [] });
+      const factsOf = (viewer: Viewer | null): ViewerFacts => (isActive(viewer) && facts.get(viewer.id)) || NO_FACTS;
+      // Whoever may not see the topic now (hidden, or a block or mute with its author) gets nothing more.
+      const seesTopic = (viewer: Viewer | null) => !isHiddenFor(viewer, topic, { blocked: factsOf(viewer).hiddenMembers.has(topic.author_id) });
+      if (event.kind === 'topic') return { gone: false, views: viewers.map((v) => (seesTopic(v) ? { topic } : 'revoked')) };
+      if (event.kind !== 'reply' && event.kind !== 'reply_deleted') return { gone: false, views: viewers.map(() => null) };
+      if (!row || row.topic_id !== topic.id) return { gone: false, views: viewers.map((v) => (seesTopic(v) ? { removed: event.subjectId } : 'revoked')) };
+      const liking = await viewersLikingReply(db, row.id, active);
+      const views = viewers.map((viewer): TopicView => {
+        if (!seesTopic(viewer)) return 'revoked';
+        // A reply hidden by moderation, or from across a block or mute, goes as a removal (the page would not show it).
+        if (isHiddenFor(viewer, row, { blocked: factsOf(viewer).hiddenMembers.has(row.author_id) })) return { removed: row.id };
+        return {
           reply: {
             row,
             liked: isActive(viewer) && liking.has(viewer.id),
             unread: false,
-            can: { edit: canEditTopicReply(viewer, row), delete: canDeleteTopicReply(viewer, row), like: canLikeTopicReply(viewer), quote: canReplyToTopic(viewer, topic) },
+            can: {
+              edit: canEditTopicReply(viewer, row),
+              delete: canDeleteTopicReply(viewer, row),
+              like: canLikeTopicReply(viewer),
+              quote: canReplyToTopic(viewer, topic) && !row.hidden_at,
+              report: canReport(viewer, { authorId: row.author_id }),
+            },
           },
-        }),
-      );
+        };
+      });
       return { gone: false, views };
     },
 

@@ -27,6 +27,7 @@ import {
   findReply,
   findTopicRow,
   findTopicViewerFacts,
+  NO_TOPIC_FACTS,
   firstReplyAfter,
   insertCategory,
   insertReply,
@@ -66,12 +67,16 @@ import {
   canModerateTopic,
   canPostInCategory,
   canReplyToTopic,
+  canReport,
   isActive,
+  isHiddenFor,
 } from '../policies/index.ts';
 import type { RequestMeta, Viewer, WritingDeps } from './context.ts';
 import { audit, type AuditAction } from './audit-service.ts';
 import { isTag, normaliseTag } from './markdown.ts';
 import { recordLiveEvents } from '../repos/live-events.ts';
+import { membersCutFrom } from '../repos/blocks.ts';
+import { flagWriting, screenWriting } from './moderation/screening.ts';
 import { cleanBody, POST_MAX, renderText } from './post-service.ts';
 import { assertValid, checkText, clean, isUniqueViolation } from './validation.ts';
 import { backfillCategory, deliverToFollowersOf, FEED_REASONS, withdrawCategory } from '../repos/feed.ts';
@@ -95,7 +100,7 @@ export interface ReplyItem {
   liked: boolean;
   /** newer than the viewer's read position when the page was opened (never their own) */
   unread: boolean;
-  can: { edit: boolean; delete: boolean; like: boolean; quote: boolean };
+  can: { edit: boolean; delete: boolean; like: boolean; quote: boolean; report: boolean };
 }
 
 export interface TopicPage {
@@ -109,7 +114,7 @@ export interface TopicPage {
   /** the first reply the viewer has not read yet, when they had read part of the topic */
   firstUnreadId: number | undefined;
   following: boolean;
-  can: { reply: boolean; moderate: boolean; follow: boolean; edit: boolean };
+  can: { reply: boolean; moderate: boolean; follow: boolean; edit: boolean; report: boolean };
 }
 
 export interface TopicListItem {
@@ -197,6 +202,32 @@ export function createTopicService(deps: WritingDeps) {
     return r;
   }
 
+  /** Whose writing this viewer does not see among these members (blocks either way, their mutes). */
+  async function hiddenMembersFor(viewer: Viewer | null, topicId: number, memberIds: number[]): Promise<Set<number>> {
+    const vid = viewerId(viewer);
+    return vid === null ? new Set() : (await findTopicViewerFacts(db, vid, topicId, [], memberIds)).hiddenMembers;
+  }
+
+  /**
+   * A topic as this viewer may see it: not hidden by moderation (but to its author) and not
+   * written by a member a block separates from them or they muted (isHiddenFor, as for posts).
+   */
+  async function seenTopic(viewer: Viewer | null, id: number): Promise<TopicRow> {
+    const t = await topic(id);
+    const hidden = await hiddenMembersFor(viewer, t.id, [t.author_id]);
+    if (isHiddenFor(viewer, t, { blocked: hidden.has(t.author_id) })) throw new NotFoundError('topic');
+    return t;
+  }
+
+  /** A reply as this viewer may see it: its topic and itself both seen. */
+  async function seenReply(viewer: Viewer | null, id: number): Promise<ReplyRow> {
+    const r = await reply(id);
+    const t = await topic(r.topic_id);
+    const hidden = await hiddenMembersFor(viewer, t.id, [t.author_id, r.author_id]);
+    if (isHiddenFor(viewer, t, { blocked: hidden.has(t.author_id) }) || isHiddenFor(viewer, r, { blocked: hidden.has(r.author_id) })) throw new NotFoundError('reply');
+    return r;
+  }
+
   function listItems(viewer: Viewer | null, rows: TopicListRow[]): TopicListItem[] {
     const signedIn = viewerId(viewer) !== null;
     return rows.map((row) => {
@@ -214,7 +245,9 @@ export function createTopicService(deps: WritingDeps) {
     actorId: number,
     mentionIds: number[],
   ): Promise<void> {
-    const mentioned = mentionIds.filter((u) => u !== actorId);
+    // Nobody is notified across a block, nor by a member they muted.
+    const cut = await membersCutFrom(trx, actorId, [...mentionIds, t.author_id]);
+    const mentioned = mentionIds.filter((u) => u !== actorId && !cut.has(u));
     const rows: { userId: number; kind: 'mention_topic' | 'reply_topic'; actorId: number; topicId: number; replyId: number | null }[] = mentioned.map((userId) => ({
       userId,
       kind: 'mention_topic',
@@ -222,7 +255,7 @@ export function createTopicService(deps: WritingDeps) {
       topicId: t.id,
       replyId,
     }));
-    if (replyId !== null && t.author_id !== actorId && !mentioned.includes(t.author_id)) {
+    if (replyId !== null && t.author_id !== actorId && !mentioned.includes(t.author_id) && !cut.has(t.author_id)) {
       rows.push({ userId: t.author_id, kind: 'reply_topic', actorId, topicId: t.id, replyId });
     }
     await insertNotifications(trx, rows);
@@ -247,7 +280,8 @@ export function createTopicService(deps: WritingDeps) {
     await db.transaction().execute(async (trx) => {
       await update(trx, body, rendered.html);
       await addTopicTags(trx, t.id, rendered.tags, t.created_at);
-      const fresh = rendered.mentionIds.filter((u) => !old.mentionIds.includes(u) && u !== viewer.id);
+      const cut = await membersCutFrom(trx, viewer.id, rendered.mentionIds);
+      const fresh = rendered.mentionIds.filter((u) => !old.mentionIds.includes(u) && u !== viewer.id && !cut.has(u));
       await insertNotifications(trx, fresh.map((userId) => ({ userId, kind: 'mention_topic' as const, actorId: viewer.id, topicId: t.id, replyId })));
       await live(trx, t.id, replyId === null ? 'topic' : 'reply', replyId ?? t.id);
     });
@@ -362,13 +396,22 @@ export function createTopicService(deps: WritingDeps) {
       if (!isActive(viewer)) throw new UnauthenticatedError();
       const c = await category(categoryId);
       if (!canPostInCategory(viewer, c)) throw new ValidationError({ form: { key: 'topics.errors.restricted' } });
-      const title = titleOf(input.title);
-      const body = cleanBody(input.body);
+      const typedTitle = titleOf(input.title);
+      const typedBody = cleanBody(input.body);
+      assertValid({ title: titleError(typedTitle), body: bodyError(typedBody) });
+      // New-member rules and watched words may refuse, rewrite or flag it (forum writing is never
+      // held). Title and body are screened as one text: a title has no line breaks, so the first
+      // blank line still separates them after replacements, which are checked again.
+      const screen = await screenWriting(db, viewer.id, `${typedTitle}\n\n${typedBody}`, 'comment', now());
+      const cut = screen.body.indexOf('\n\n');
+      const title = titleOf(screen.body.slice(0, cut));
+      const body = cleanBody(screen.body.slice(cut + 2));
       assertValid({ title: titleError(title), body: bodyError(body) });
       const rendered = await renderText(db, body, 'body');
       deps.posting.take(viewer.id);
       const created = await db.transaction().execute(async (trx) => {
         const t = await insertTopic(trx, { categoryId: c.id, authorId: viewer.id, title, body, bodyHtml: rendered.html });
+        await flagWriting(trx, { kind: 'topic', id: t.id, authorId: viewer.id, authorHandle: viewer.handle, body: `${title}\n\n${body}`, url: `/t/${t.id}` }, screen.flags);
         await insertTargetFollow(trx, viewer.id, { topicId: t.id });
         await markRead(trx, viewer.id, t.id, 0, now());
         await addTopicTags(trx, t.id, rendered.tags, t.created_at);
@@ -405,19 +448,29 @@ export function createTopicService(deps: WritingDeps) {
         next = got.length > REPLIES_PAGE ? rows[rows.length - 1]!.id : undefined;
       }
       const vid = viewerId(viewer);
-      const facts = vid === null ? { lastRead: null, following: false, liked: new Set<number>() } : await findTopicViewerFacts(db, vid, t.id, rows.map((r) => r.id));
+      const facts = vid === null ? NO_TOPIC_FACTS : await findTopicViewerFacts(db, vid, t.id, rows.map((r) => r.id), [t.author_id, ...rows.map((r) => r.author_id)]);
+      if (isHiddenFor(viewer, t, { blocked: facts.hiddenMembers.has(t.author_id) })) throw new NotFoundError('topic');
       const readUpTo = facts.lastRead ?? 0;
       let firstUnreadId: number | undefined;
       if (vid !== null && facts.lastRead !== null && t.last_reply_id !== null && t.last_reply_id > facts.lastRead) {
         firstUnreadId = rows.find((r) => r.id > readUpTo)?.id ?? (await firstReplyAfter(db, t.id, facts.lastRead));
       }
       const replyAllowed = canReplyToTopic(viewer, t);
-      const replies = rows.map((row) => ({
-        row,
-        liked: facts.liked.has(row.id),
-        unread: vid !== null && row.id > readUpTo && row.author_id !== vid,
-        can: { edit: canEditTopicReply(viewer, row), delete: canDeleteTopicReply(viewer, row), like: canLikeTopicReply(viewer), quote: replyAllowed },
-      }));
+      // Hidden replies show to their author only (with the reason); nothing from across a block or a mute.
+      const replies = rows
+        .filter((row) => !isHiddenFor(viewer, row, { blocked: facts.hiddenMembers.has(row.author_id) }))
+        .map((row) => ({
+          row,
+          liked: facts.liked.has(row.id),
+          unread: vid !== null && row.id > readUpTo && row.author_id !== vid,
+          can: {
+            edit: canEditTopicReply(viewer, row),
+            delete: canDeleteTopicReply(viewer, row),
+            like: canLikeTopicReply(viewer),
+            quote: replyAllowed && !row.hidden_at,
+            report: canReport(viewer, { authorId: row.author_id }),
+          },
+        }));
       if (vid !== null) {
         const shown = rows.length ? rows[rows.length - 1]!.id : 0;
         if (facts.lastRead === null || shown > facts.lastRead) await markRead(db, vid, t.id, shown, now());
@@ -430,7 +483,7 @@ export function createTopicService(deps: WritingDeps) {
         next,
         firstUnreadId,
         following: facts.following,
-        can: { reply: replyAllowed, moderate: canModerateTopic(viewer), follow: canFollowTopics(viewer), edit: canEditTopic(viewer, t) },
+        can: { reply: replyAllowed, moderate: canModerateTopic(viewer), follow: canFollowTopics(viewer), edit: canEditTopic(viewer, t), report: canReport(viewer, { authorId: t.author_id }) },
       };
     },
 
@@ -451,20 +504,28 @@ export function createTopicService(deps: WritingDeps) {
     },
 
     /** The reply to quote, if it belongs to this topic. */
-    async quotable(topicId: number, replyId: number): Promise<ReplyRow | undefined> {
+    async quotable(viewer: Viewer | null, topicId: number, replyId: number): Promise<ReplyRow | undefined> {
       const r = await findReply(db, replyId);
-      return r && r.topic_id === topicId ? r : undefined;
+      if (!r || r.topic_id !== topicId || r.hidden_at) return undefined;
+      return (await hiddenMembersFor(viewer, topicId, [r.author_id])).has(r.author_id) ? undefined : r;
     },
+
+    /** For reports (server/services/moderation/targets.ts): the topic or reply if this viewer may see it. */
+    visibleTopic: seenTopic,
+    visibleReply: seenReply,
 
     async reply(viewer: Viewer | null, topicId: number, input: { body?: string }): Promise<{ id: number }> {
       if (!isActive(viewer)) throw new UnauthenticatedError();
-      const t = await topic(topicId);
+      const t = await seenTopic(viewer, topicId);
       if (!canReplyToTopic(viewer, t)) throw new ValidationError({ form: { key: 'topics.errors.locked', params: { reason: t.lock_reason ?? '' } } });
-      const body = checkBody(input.body);
+      // New-member rules and watched words may refuse, rewrite or flag it (forum writing is never held).
+      const screen = await screenWriting(db, viewer.id, checkBody(input.body), 'comment', now());
+      const body = screen.body;
       const rendered = await renderText(db, body, 'body');
       deps.posting.take(viewer.id);
       return db.transaction().execute(async (trx) => {
         const r = await insertReply(trx, { topicId: t.id, authorId: viewer.id, body, bodyHtml: rendered.html });
+        await flagWriting(trx, { kind: 'topic_reply', id: r.id, authorId: viewer.id, authorHandle: viewer.handle, body, url: `/t/${t.id}/r/${r.id}` }, screen.flags);
         await bumpTopic(trx, t.id, r);
         // Whoever had read everything has read their own reply too; otherwise what they missed stays unread.
         const read = await findReadPosition(trx, viewer.id, t.id);
@@ -518,8 +579,8 @@ export function createTopicService(deps: WritingDeps) {
     },
 
     async setLike(viewer: Viewer | null, replyId: number, like: boolean): Promise<ReplyRow> {
-      const r = await reply(replyId);
       if (!canLikeTopicReply(viewer)) throw new UnauthenticatedError();
+      const r = await seenReply(viewer, replyId);
       await db.transaction().execute(async (trx) => {
         const changed = like ? await addReplyLike(trx, r.id, viewer.id) : await removeReplyLike(trx, r.id, viewer.id);
         if (changed) await live(trx, r.topic_id, 'reply', r.id);

@@ -2,7 +2,7 @@
 // between writings, no links, first posts held) for members who joined less than the configured
 // days ago and are not trusted, then the admins' watched words (block with a message, hold for
 // approval, flag to the queue, replace). Refusals are ValidationErrors, so the form shows the
-// message with the text kept. Comments cannot be held: "hold" flags them instead.
+// message with the text kept. Comments, topics and their replies cannot be held: "hold" flags them instead.
 import { ValidationError } from '../../errors.ts';
 import type { Executor } from '../../db/executor.ts';
 import type { Post, WatchedAction } from '../../db/schema.ts';
@@ -79,7 +79,7 @@ export async function screenWriting(db: Executor, authorId: number, text: string
 }
 
 /** After the writing is stored (in its transaction): a case for each flag. */
-export async function flagWriting(trx: Executor, target: { kind: 'post' | 'comment'; id: number; authorId: number; authorHandle: string; body: string; url: string }, flags: string[]): Promise<void> {
+export async function flagWriting(trx: Executor, target: { kind: 'post' | 'comment' | 'topic' | 'topic_reply'; id: number; authorId: number; authorHandle: string; body: string; url: string }, flags: string[]): Promise<void> {
   if (!flags.length) return;
   await openCase(trx, {
     targetKind: target.kind,

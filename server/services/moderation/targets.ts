@@ -1,7 +1,7 @@
 // The registry of what can be reported and acted on. Each kind says how to load the target as a
 // given viewer may see it (reporting only what one can see), how to take a snapshot of it (kept
 // in the case even if the author edits or deletes it), and which content actions it supports.
-// A new kind (topic_reply, message, event…) is one `registry.register({...})` call where the
+// A new kind (message, event…) is one `registry.register({...})` call where the
 // services are built; nothing else in moderation names a kind.
 import type { Executor } from '../../db/executor.ts';
 import { findComment, deleteCommentTree } from '../../repos/comments.ts';
@@ -13,6 +13,10 @@ import { isHiddenFor } from '../../policies/index.ts';
 import type { Viewer } from '../context.ts';
 import { cacheTags, type ContentCache } from '../content-cache.ts';
 import type { PostService } from '../post-service.ts';
+import type { TopicService } from '../topic-service.ts';
+import { NotFoundError } from '../../errors.ts';
+import { recordLiveEvents } from '../../repos/live-events.ts';
+import { deleteReply, deleteTopic, findReply, findTopicRow, refreshTopicAfterRemoval, setForumHidden } from '../../repos/topics.ts';
 
 export type ContentAction = 'hide' | 'unhide' | 'delete';
 
@@ -81,6 +85,9 @@ export function registerCoreTargets(
   deps: { db: Executor; cache: ContentCache; posts: PostService; media?: { remove(key: string): Promise<void> } },
 ): void {
   const { db, posts } = deps;
+  // Every change tells the post's live channel at commit: open pages drop the post or comment (or show it again).
+  const tell = (trx: Executor, postId: number, kind: 'post' | 'post_deleted' | 'comment' | 'comment_deleted', subjectId: number) =>
+    recordLiveEvents(trx, [{ channel: `post:${postId}`, kind, subjectId }]);
   const postInfo = async (ex: Executor, id: number): Promise<TargetInfo | undefined> => {
     const row = await findPostRow(ex, id);
     if (!row) return undefined;
@@ -108,12 +115,14 @@ export function registerCoreTargets(
       const row = await findPostRow(trx, id);
       if (!row || !(await setPostHidden(trx, id, mark))) return false;
       if (!row.held_at) await adjustProfilePostCount(trx, row.author_id, -1);
+      await tell(trx, id, 'post', id);
       return true;
     },
     async unhide(trx, id) {
       const row = await findPostRow(trx, id);
       if (!row || !(await setPostHidden(trx, id, null))) return false;
       if (!row.held_at) await adjustProfilePostCount(trx, row.author_id, 1);
+      await tell(trx, id, 'post', id);
       return true;
     },
     async remove(trx, id) {
@@ -123,6 +132,7 @@ export function registerCoreTargets(
       if (!(await deletePost(trx, id))) return false;
       if (!row.hidden_at && !row.held_at) await adjustProfilePostCount(trx, row.author_id, -1);
       if (row.shared_post_id !== null) await adjustPostCounter(trx, row.shared_post_id, 'share_count', -1);
+      await tell(trx, id, 'post_deleted', id);
       return true;
     },
     tags(info, id) {
@@ -174,6 +184,7 @@ export function registerCoreTargets(
       const weight = await shownWeight(trx, c);
       await setCommentHidden(trx, id, mark);
       if (weight) await adjustPostCounter(trx, c.post_id, 'comment_count', -weight);
+      await tell(trx, c.post_id, 'comment', id);
       return true;
     },
     async unhide(trx, id) {
@@ -182,6 +193,7 @@ export function registerCoreTargets(
       await setCommentHidden(trx, id, null);
       const weight = await shownWeight(trx, c);
       if (weight) await adjustPostCounter(trx, c.post_id, 'comment_count', weight);
+      await tell(trx, c.post_id, 'comment', id);
       return true;
     },
     async remove(trx, id) {
@@ -190,6 +202,7 @@ export function registerCoreTargets(
       const weight = c.hidden_at ? 0 : await shownWeight(trx, c);
       if (!(await deleteCommentTree(trx, id))) return false;
       if (weight) await adjustPostCounter(trx, c.post_id, 'comment_count', -weight);
+      await tell(trx, c.post_id, 'comment_deleted', id);
       return true;
     },
     tags(info) {
@@ -215,5 +228,88 @@ export function registerCoreTargets(
     loadFor: (_viewer, id) => profileInfo(db, id),
     load: profileInfo,
     tags: (_info, id) => [cacheTags.profile(id), cacheTags.member(id)],
+  });
+}
+
+/** Topics (their opening post) and their replies. */
+export function registerTopicTargets(registry: TargetRegistry, deps: { db: Executor; topics: TopicService }): void {
+  const { db, topics } = deps;
+  const seen = async <T>(load: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await load();
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  };
+  // Every change tells the topic's live channel at commit, so open pages drop or show it again.
+  const tell = (trx: Executor, topicId: number, kind: 'topic' | 'reply' | 'reply_deleted', subjectId: number) =>
+    recordLiveEvents(trx, [{ channel: `topic:${topicId}`, kind, subjectId }]);
+
+  const topicInfo = async (ex: Executor, id: number): Promise<TargetInfo | undefined> => {
+    const t = await findTopicRow(ex, id);
+    if (!t) return undefined;
+    return {
+      authorId: t.author_id,
+      url: `/t/${t.id}`,
+      hidden: !!t.hidden_at,
+      hiddenReason: t.hidden_reason,
+      snapshot: { kind: 'topic', authorId: t.author_id, authorHandle: t.author_handle, body: `${t.title}\n\n${t.body}`, url: `/t/${t.id}`, topicId: t.id, writtenAt: (t.edited_at ?? t.created_at).toISOString() },
+    };
+  };
+  registry.register({
+    kind: 'topic',
+    loadFor: async (viewer, id) => ((await seen(() => topics.visibleTopic(viewer, id))) ? topicInfo(db, id) : undefined),
+    load: topicInfo,
+    async hide(trx, id, mark) {
+      if (!(await setForumHidden(trx, 'topics', id, mark))) return false;
+      await tell(trx, id, 'topic', id);
+      return true;
+    },
+    async unhide(trx, id) {
+      if (!(await setForumHidden(trx, 'topics', id, null))) return false;
+      await tell(trx, id, 'topic', id);
+      return true;
+    },
+    remove: (trx, id) => deleteTopic(trx, id),
+    tags: (info) => [cacheTags.profile(info.authorId)],
+  });
+
+  const replyInfo = async (ex: Executor, id: number): Promise<TargetInfo | undefined> => {
+    const r = await findReply(ex, id);
+    if (!r) return undefined;
+    const url = `/t/${r.topic_id}/r/${r.id}`;
+    return {
+      authorId: r.author_id,
+      url,
+      hidden: !!r.hidden_at,
+      hiddenReason: r.hidden_reason,
+      snapshot: { kind: 'topic_reply', authorId: r.author_id, authorHandle: r.author_handle, body: r.body, url, topicId: r.topic_id, writtenAt: (r.edited_at ?? r.created_at).toISOString() },
+    };
+  };
+  registry.register({
+    kind: 'topic_reply',
+    loadFor: async (viewer, id) => ((await seen(() => topics.visibleReply(viewer, id))) ? replyInfo(db, id) : undefined),
+    load: replyInfo,
+    async hide(trx, id, mark) {
+      const r = await findReply(trx, id);
+      if (!r || !(await setForumHidden(trx, 'topic_replies', id, mark))) return false;
+      await tell(trx, r.topic_id, 'reply', id);
+      return true;
+    },
+    async unhide(trx, id) {
+      const r = await findReply(trx, id);
+      if (!r || !(await setForumHidden(trx, 'topic_replies', id, null))) return false;
+      await tell(trx, r.topic_id, 'reply', id);
+      return true;
+    },
+    async remove(trx, id) {
+      const r = await findReply(trx, id);
+      if (!r || !(await deleteReply(trx, id))) return false;
+      await refreshTopicAfterRemoval(trx, r.topic_id);
+      await tell(trx, r.topic_id, 'reply_deleted', id);
+      return true;
+    },
+    tags: () => [],
   });
 }
