@@ -53,7 +53,7 @@ beforeAll(async () => {
   u.newbie = await createUser(t.db, { handle: 'mf_newbie', displayName: 'Nouvelle Venue' });
   for (const k of Object.keys(u) as (keyof typeof u)[]) c[k] = await t.loggedIn(u[k].handle);
   // Everyone but the newcomer joined long ago (the new-member rules are for the newcomer only).
-  await t.db.updateTable('users').set({ created_at: new Date(Date.now() - 90 * 86_400_000) }).where('id', '!=', u.newbie.id).execute();
+  await t.db.updateTable('users').set({ created_at: new Date(Date.now() - 90 * 86_400_000) } as never).where('id', '!=', u.newbie.id).execute();
   expect((await submit(c.admin, '/admin/categories', { name: 'Entraide', description: 'Discussions', colour: '#225588', position: '1' })).status).toBe(303);
   cat = (await t.db.selectFrom('forum_categories').select('id').where('name', '=', 'Entraide').executeTakeFirstOrThrow()).id;
 });
@@ -217,6 +217,45 @@ describe('blocks and mutes in the forum', () => {
     expect((await c.author.get(`/t/${back}`)).status).toBe(200);
     expect(r).toBeGreaterThan(0);
     expect((await submit(c.reader, '/@mf_author/unblock')).status).toBe(303);
+  });
+});
+
+async function post(cl: Client, handle: string, body: string): Promise<number> {
+  const res = await cl.submitMultipart(`/@${handle}/posts`, { body, visibility: 'public' }, {}, { csrf: await cl.token() });
+  expect(res.status, res.text.slice(0, 300)).toBe(303);
+  return Number(/#post-(\d+)/.exec(res.headers.location!)![1]);
+}
+
+describe('the home feed and its live channel', () => {
+  it('a hidden post leaves followers’ feeds and the visitors’ home; its author still sees it, with the reason', async () => {
+    expect((await submit(c.reporter, '/@mf_author/follow')).status).toBe(303);
+    const id = await post(c.author, 'mf_author', 'Publication du fil à masquer');
+    expect((await c.reporter.get('/')).text).toContain(`id="post-${id}"`);
+    expect((await t.client().get('/')).text).toContain(`id="post-${id}"`);
+    const caseId = await report(c.reader, 'post', id, 'spam');
+    expect((await act(caseId, 'hide', 'publicité')).status).toBe(303);
+    expect((await c.reporter.get('/')).text).not.toContain(`id="post-${id}"`);
+    expect((await t.client().get('/')).text).not.toContain(`id="post-${id}"`);
+    const own = (await c.author.get('/')).text;
+    expect(own).toContain(`id="post-${id}"`);
+    expect(own).toContain('publicité');
+  });
+
+  it('across a block, posts that came by a followed hashtag leave the feed, and the feed channel does not announce new ones', async () => {
+    expect((await submit(c.blocker, '/tags/potager/follow')).status).toBe(303);
+    const early = await post(c.blocked, 'mf_blocked', 'Mes tomates #potager');
+    expect((await c.blocker.get('/')).text).toContain(`id="post-${early}"`);
+    expect((await submit(c.blocker, '/@mf_blocked/block', { kind: 'block' })).status).toBe(303);
+    expect((await c.blocker.get('/')).text).not.toContain(`id="post-${early}"`);
+    const feedS = await open(c.blocker);
+    expect((await feedS.subscribe(`feed:${u.blocker.id}`)).type).toBe('synced');
+    const later = await post(c.blocked, 'mf_blocked', 'Encore des courgettes #potager');
+    const other = await post(c.reader, 'mf_reader', 'Mes radis #potager');
+    // The reader's post is announced; the blocked member's, written before it, never is.
+    await feedS.next((m) => m.type === 'event' && m.post === other);
+    expect(feedS.events(`feed:${u.blocker.id}`).some((m) => m.post === later)).toBe(false);
+    expect((await c.blocker.get('/')).text).not.toContain(`id="post-${later}"`);
+    expect((await submit(c.blocker, '/@mf_blocked/unblock')).status).toBe(303);
   });
 });
 
