@@ -1,8 +1,9 @@
 // Moderation in a real browser, on a 360 px phone with axe on every page: David reports Claire's
 // comment; Mona (moderator) sees it in the queue, hides it and suspends Claire for 7 days; Claire,
 // signing in again, sees the sanction (what, why, until when) and appeals; Mona lifts the
-// suspension from the appeal; Ada (admin) finds all of it in the audit log. (The queue's live
-// update comes with the websocket layer; here Mona reloads the queue.)
+// suspension from the appeal; Ada (admin) finds all of it in the audit log. Mona's header count
+// rises as the report arrives and David's open page drops the hidden comment, both without a reload
+// (the websocket layer, static/js/live.js).
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { createUser } from '../support/factories.ts';
@@ -31,8 +32,13 @@ describe('report, hide, suspend, appeal, lift, audit', () => {
   });
 
   const open = () => e2e.newPage({ viewport: PHONE });
+  let mona: Page;
 
-  it('David reports the comment and sees his report listed', async () => {
+  it('David reports the comment and sees his report listed; Mona’s header count rises without a reload', async () => {
+    mona = await open();
+    await logIn(mona, e2e.server.origin, 'mona');
+    await mona.goto(e2e.url('/'));
+    expect(await mona.locator('#moderation-count .badge--count').count()).toBe(0);
     const page = await open();
     await logIn(page, e2e.server.origin, 'david');
     await page.goto(e2e.url(`/posts/${postId}`));
@@ -47,11 +53,17 @@ describe('report, hide, suspend, appeal, lift, audit', () => {
     expect(await page.locator('main').textContent()).toContain('En attente d’examen');
     await checkPage(page, 'my-reports');
     expectNoPageProblems(page);
+    await mona.locator('#moderation-count .badge--count').waitFor({ timeout: 10_000 });
+    expect(await mona.locator('#moderation-count .badge--count').textContent()).toMatch(/^1\b/);
+    await checkPage(mona, 'home-live-count');
   });
 
-  it('Mona finds it in the queue, hides the comment and suspends Claire for 7 days', async () => {
-    const page = await open();
-    await logIn(page, e2e.server.origin, 'mona');
+  it('Mona finds it in the queue, hides the comment (David’s open page drops it) and suspends Claire for 7 days', async () => {
+    const david = await open();
+    await logIn(david, e2e.server.origin, 'david');
+    await david.goto(e2e.url(`/posts/${postId}`));
+    expect(await david.locator('main').textContent()).toContain('Personne ne voudra t’aider');
+    const page = mona;
     expect(await page.locator('.site-nav').getByRole('link', { name: /^Modération/ }).textContent()).toContain('1');
     await navigate(page, () => page.locator('.site-nav').getByRole('link', { name: /^Modération/ }).click());
     expect(pathOf(page)).toBe('/moderation');
@@ -71,10 +83,9 @@ describe('report, hide, suspend, appeal, lift, audit', () => {
     expect(await notice(page).textContent()).toBe('Sanction appliquée.');
     expectNoPageProblems(page);
 
-    // The comment is gone for David.
-    const david = await open();
-    await logIn(david, e2e.server.origin, 'david');
-    await david.goto(e2e.url(`/posts/${postId}`));
+    // The comment left David's open page by itself, and stays gone after a reload.
+    await david.locator(`#comment-${commentId}`).waitFor({ state: 'detached', timeout: 10_000 });
+    await david.reload();
     expect(await david.locator('main').textContent()).not.toContain('Personne ne voudra t’aider');
   });
 

@@ -473,5 +473,5 @@ describe('stored XSS', () => {
       if (round === 0) await Promise.all([screenshot(victor, 'xss-comment-likes-360'), screenshot(victorTab, 'xss-home-360'), screenshot(admin, 'xss-audit-360'), screenshot(mallory, 'xss-profile-form-360')]);
     }
     for (const page of [admin, mallory, victor, victorTab, anonymous]) expectNoPageProblems(page);
-  });
+  }, 300_000); // one round per payload, about 110 s on a quiet two-core machine
 });
