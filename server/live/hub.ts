@@ -39,6 +39,7 @@
 // with `announce: true` is announced even when it replaces an element (a topic's header).
 // `{ op: 'remove', el }` removes an element; `{ op: 'unread', count, html?, el? }` updates the
 // header count and the notifications list.
+import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Locale } from '../config.ts';
 import { translator } from '../i18n/index.ts';
@@ -131,6 +132,9 @@ export function createHub(deps: { services: Services; renderer: Renderer; log: F
   const options: HubOptions = { ...DEFAULT_HUB_OPTIONS, ...deps.options };
   const instanceId = deps.instanceId;
   const types = new Map<string, ChannelType>();
+  // renderFor's shared renderings, kept for one event's delivery only.
+  const rendered = new Map<string, string>();
+  const CSRF_SLOT = `csrf-slot-${randomBytes(12).toString('hex')}`;
   const channels = new Map<string, Set<Connection>>();
   const byUser = new Map<number, Set<Connection>>();
   const queues = new Map<string, Promise<void>>();
@@ -168,7 +172,12 @@ export function createHub(deps: { services: Services; renderer: Renderer; log: F
       for (const event of events) {
         const subs = [...(channels.get(channel) ?? [])].filter((c) => !only || c === only);
         if (!subs.length) return;
-        const out = await type.deliver(event, subs, hub);
+        let out: Delivery[];
+        try {
+          out = await type.deliver(event, subs, hub);
+        } finally {
+          rendered.clear();
+        }
         subs.forEach((conn, i) => {
           const d = out[i];
           if (d === 'revoked') {
@@ -322,8 +331,19 @@ export function createHub(deps: { services: Services; renderer: Renderer; log: F
     },
 
     /** Renders a partial as the page does, for one subscriber (their language, their CSRF token). */
+    /**
+     * A partial as this subscriber sees it. Within one event's delivery, subscribers whose context
+     * is the same (most of a thousand readers of a post) share one rendering: it is made once with
+     * a slot for the CSRF token of the forms, which each subscriber's own token fills.
+     */
     renderFor(sub: Subscriber, partial: string, context: Record<string, unknown>, currentPath: string): string {
-      return renderer.partial(partial, { ...context, locale: sub.locale, csrfToken: sub.csrfToken, currentPath });
+      const key = `${partial}\u0000${sub.locale}\u0000${currentPath}\u0000${JSON.stringify(context)}`;
+      let html = rendered.get(key);
+      if (html === undefined) {
+        html = renderer.partial(partial, { ...context, locale: sub.locale, csrfToken: CSRF_SLOT, currentPath });
+        rendered.set(key, html);
+      }
+      return html.replaceAll(CSRF_SLOT, sub.csrfToken);
     },
 
     onBusMessage,

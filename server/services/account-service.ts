@@ -29,7 +29,7 @@ export function createAccountService(deps: ServiceDeps) {
       const next = input.newPassword ?? '';
       assertValid({
         currentPassword: current === '' ? { key: 'validation.required' } : undefined,
-        newPassword: next === '' ? { key: 'validation.required' } : checkNewPassword(next, [user.handle, user.display_name, user.email], locale),
+        newPassword: next === '' ? { key: 'validation.required' } : await checkNewPassword(next, [user.handle, user.display_name, user.email], locale),
         newPasswordConfirm: next !== (input.newPasswordConfirm ?? '') ? { key: 'validation.passwordMismatch' } : undefined,
       });
       if (Buffer.byteLength(current, 'utf8') > 1024 || !(await verifyPassword(user.password_hash, current))) {

@@ -54,7 +54,7 @@ export function createAuthService(deps: ServiceDeps) {
         handle: checkHandle(handle),
         displayName: checkDisplayName(displayName),
         email: checkEmail(email),
-        password: password === '' ? { key: 'validation.required' } : checkNewPassword(password, [handle, displayName, email, email.split('@')[0] ?? ''], locale),
+        password: password === '' ? { key: 'validation.required' } : await checkNewPassword(password, [handle, displayName, email, email.split('@')[0] ?? ''], locale),
         passwordConfirm: password !== (input.passwordConfirm ?? '') ? { key: 'validation.passwordMismatch' } : undefined,
         ...answerChecks,
       });

@@ -105,6 +105,24 @@ describe('what travels', () => {
     expect(String(seenByAnon.html)).not.toContain('<form');
   });
 
+  it('subscribers who see a comment alike share one rendering, each with their own working CSRF token', async () => {
+    const postId = await newPost('Qui vient trier les graines ?');
+    const carol = await open(carolC);
+    const bob = await open(bobC);
+    await carol.subscribe(`post:${postId}`);
+    await bob.subscribe(`post:${postId}`);
+    const id = await comment(aliceC, postId, 'Moi, dimanche');
+    const forCarol = String((await carol.next(isEventFor(`comment-${id}`))).html);
+    const forBob = String((await bob.next(isEventFor(`comment-${id}`))).html);
+    const tokenOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+    expect(tokenOf(forCarol)).not.toBe(tokenOf(forBob));
+    expect(forCarol.replaceAll(tokenOf(forCarol), 'T')).toBe(forBob.replaceAll(tokenOf(forBob), 'T'));
+    expect(forCarol).not.toContain('csrf-slot-');
+    // The pushed like form works as it is for Carol.
+    const liked = await carolC.submit(`/comments/${id}/like`, { next: `/posts/${postId}` }, { csrf: tokenOf(forCarol) });
+    expect(liked.status).toBe(303);
+  });
+
   it('pushes replies under their parent, edits, likes and deletions', async () => {
     const postId = await newPost('Un fil de discussion');
     const top = await comment(bobC, postId, 'Premier');
