@@ -186,6 +186,8 @@ export async function moderationRoutes(app: FastifyInstance) {
             }
           : null,
         actions: d.actions,
+        // A topic (or a reply in it) is also locked, moved or retitled with the forum's own tools.
+        topicTools: (d.c.target_kind === 'topic' || d.c.target_kind === 'topic_reply') && d.current ? `/t/${Number((d.c.snapshot as { topicId?: number }).topicId)}/moderate` : null,
         states: stateOptions(t, d.c.state),
         templates: d.templates,
         sanctionOptions: sanctionOptions(t),

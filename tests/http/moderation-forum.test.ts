@@ -85,7 +85,11 @@ describe('reporting topics and replies', () => {
     expect(page).not.toContain('Vigie Forum');
     expect((await c.mod.get('/moderation')).text).toContain(`/moderation/cases/${caseId}"`);
     const topicCase = await report(c.reporter, 'topic', id, 'scam');
-    expect((await c.mod.get(`/moderation/cases/${topicCase}`)).text).toContain('Prêt de perceuse');
+    const casePage = (await c.mod.get(`/moderation/cases/${topicCase}`)).text;
+    expect(casePage).toContain('Prêt de perceuse');
+    // Locking and moving are the forum's own tools, one link away.
+    expect(casePage).toContain(`href="/t/${id}/moderate"`);
+    expect((await c.mod.get(`/t/${id}/moderate`)).status).toBe(200);
   });
 
   it('refuses a report on one’s own reply, on a reply that does not exist, and on a hidden topic', async () => {
