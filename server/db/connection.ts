@@ -75,17 +75,31 @@ export interface PostgresOptions {
 // Postgres spends more time planning these short queries than running them. Each distinct SQL
 // text gets a named prepared statement (per connection, as pg does it), so it is planned once
 // and then reused: measured 3–10× less Postgres CPU per statement on the page queries. Texts
-// whose shape varies with the data (`in (…)` lists) and transaction control stay unnamed, and
+// whose shape varies with the data (long `in (…)` lists) and transaction control stay unnamed, and
 // the number of names is capped so the server-side statement cache stays bounded.
 // (Not for PgBouncer in transaction-pooling mode, which does not keep prepared statements.)
 const MAX_NAMED_STATEMENTS = 500;
 const statementNames = new Map<string, string>();
 
+/**
+ * An `in (…)` list of more than SHORT_IN_LIST parameters: its length follows the data (ids of a
+ * page), so each length would be a statement of its own. Short lists (a fixed set of values, such
+ * as the visibilities a member may see) keep their name: a page's statements would otherwise be
+ * parsed and planned again on every request.
+ */
+const SHORT_IN_LIST = 4;
+export function hasLongInList(text: string): boolean {
+  for (const m of text.matchAll(/ in \((\$\d+(?:, \$\d+)*)\)/gi)) {
+    if (m[1]!.split(',').length > SHORT_IN_LIST) return true;
+  }
+  return / in \(\$/i.test(text.replace(/ in \((\$\d+(?:, \$\d+)*)\)/gi, ''));
+}
+
 function statementName(text: string): string | undefined {
   const known = statementNames.get(text);
   if (known !== undefined) return known;
   if (statementNames.size >= MAX_NAMED_STATEMENTS) return undefined;
-  if (/ in \(\$/i.test(text) || /^\s*(begin|commit|rollback|start transaction|savepoint|release|set |create |alter |drop )/i.test(text)) return undefined;
+  if (hasLongInList(text) || /^\s*(begin|commit|rollback|start transaction|savepoint|release|set |create |alter |drop )/i.test(text)) return undefined;
   const name = `k${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
   statementNames.set(text, name);
   return name;
