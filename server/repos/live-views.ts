@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/executor.ts';
 import type { CommentRow } from './comments.ts';
-import type { ViewerFacts, ViewerFactsQuery } from './viewer-facts.ts';
+import { emptyViewerFacts, type ViewerFacts, type ViewerFactsQuery } from './viewer-facts.ts';
 
 export async function findCommentRowById(db: Executor, id: number): Promise<CommentRow | undefined> {
   return db
@@ -16,22 +16,11 @@ export async function findCommentRowById(db: Executor, id: number): Promise<Comm
     .executeTakeFirst();
 }
 
-const emptyFacts = (): ViewerFacts => ({
-  follows: new Set(),
-  followedBy: new Set(),
-  mentionedIn: new Set(),
-  likedPosts: new Set(),
-  likedComments: new Set(),
-  blockedBy: new Set(),
-  blocking: new Set(),
-  muting: new Set(),
-  hiddenMembers: new Set(),
-});
 
 /** findViewerFacts for many viewers (followedBy is left empty: live views do not use it), blocks and mutes included. */
 export async function findViewersFacts(db: Executor, viewerIds: readonly number[], q: ViewerFactsQuery): Promise<Map<number, ViewerFacts>> {
   const viewers = [...new Set(viewerIds)];
-  const out = new Map(viewers.map((v) => [v, emptyFacts()]));
+  const out = new Map(viewers.map((v) => [v, emptyViewerFacts()]));
   if (!viewers.length) return out;
   const members = [...new Set(q.memberIds)];
   const posts = [...new Set(q.postIds)];

@@ -65,7 +65,8 @@ export async function findViewerFacts(db: Executor, viewerId: number, q: ViewerF
   };
 }
 
-export const NO_FACTS: ViewerFacts = {
+/** Facts with nothing in them, each set its own (live-views fills them for many viewers). */
+export const emptyViewerFacts = (): ViewerFacts => ({
   follows: new Set(),
   followedBy: new Set(),
   mentionedIn: new Set(),
@@ -75,7 +76,9 @@ export const NO_FACTS: ViewerFacts = {
   blocking: new Set(),
   muting: new Set(),
   hiddenMembers: new Set(),
-};
+});
+
+export const NO_FACTS: ViewerFacts = emptyViewerFacts();
 
 /** The `blocked` relation of canViewPost: a block either way with the author or the wall owner, or the viewer's mute of the author. */
 export function blockedFrom(facts: ViewerFacts, post: { author_id: number; wall_owner_id: number }): boolean {
