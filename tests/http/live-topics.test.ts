@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
+import { openTopic, replyInTopic } from '../support/social.ts';
 import { onPostgres } from '../support/database.ts';
 import { LiveClient, type LiveMessage } from '../support/live.ts';
 import { openPostgres } from '../../server/db/connection.ts';
@@ -25,16 +26,8 @@ async function open(client?: Client, app: TestApp = t) {
 }
 const submit = async (cl: Client, path: string, fields: Record<string, string> = {}) => cl.submit(path, fields, { csrf: await cl.token() });
 
-async function newTopic(title = 'Un sujet en direct'): Promise<number> {
-  const res = await submit(c.author, `/c/${cat}/topics`, { title, body: 'Le message d’ouverture.' });
-  expect(res.status, res.text.slice(0, 300)).toBe(303);
-  return Number(/^\/t\/(\d+)$/.exec(res.headers.location!)![1]);
-}
-async function reply(cl: Client, topicId: number, body: string): Promise<number> {
-  const res = await submit(cl, `/t/${topicId}/replies`, { body });
-  expect(res.status, res.text.slice(0, 300)).toBe(303);
-  return Number(new RegExp(`^/t/${topicId}/r/(\\d+)$`).exec(res.headers.location!)![1]);
-}
+const newTopic = (title = 'Un sujet en direct') => openTopic(c.author, cat, title);
+const reply = replyInTopic;
 async function post(cl: Client, handle: string, body: string): Promise<number> {
   const res = await cl.submitMultipart(`/@${handle}/posts`, { body, visibility: 'public' }, {}, { csrf: await cl.token() });
   expect(res.status, res.text.slice(0, 300)).toBe(303);

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
+import { openTopic, replyInTopic } from '../support/social.ts';
 import { LiveClient, type LiveMessage } from '../support/live.ts';
 import type { User } from '../../server/db/schema.ts';
 
@@ -22,16 +23,8 @@ async function open(client?: Client) {
   sockets.push(s);
   return s;
 }
-async function newTopic(cl: Client, title: string, body = 'Le message d’ouverture.'): Promise<number> {
-  const res = await submit(cl, `/c/${cat}/topics`, { title, body });
-  expect(res.status, res.text.slice(0, 300)).toBe(303);
-  return Number(/^\/t\/(\d+)$/.exec(res.headers.location!)![1]);
-}
-async function reply(cl: Client, topicId: number, body: string): Promise<number> {
-  const res = await submit(cl, `/t/${topicId}/replies`, { body });
-  expect(res.status, res.text.slice(0, 300)).toBe(303);
-  return Number(new RegExp(`^/t/${topicId}/r/(\\d+)$`).exec(res.headers.location!)![1]);
-}
+const newTopic = (cl: Client, title: string, body?: string) => openTopic(cl, cat, title, body);
+const reply = replyInTopic;
 async function report(cl: Client, kind: string, id: number, reason = 'harassment'): Promise<number> {
   expect((await submit(cl, `/report/${kind}/${id}`, { reason, comment: 'à vérifier' })).status).toBe(303);
   const row = await t.db.selectFrom('moderation_cases').select('id').where('target_kind', '=', kind).where('target_id', '=', id).orderBy('id', 'desc').executeTakeFirstOrThrow();

@@ -21,3 +21,17 @@ export async function publishPost(c: Client, wall: string, body: string, visibil
 export async function followCounts(db: Kysely<Database>, user: { id: number }) {
   return db.selectFrom('profiles').select(['follower_count', 'following_count']).where('user_id', '=', user.id).executeTakeFirstOrThrow();
 }
+
+/** Opens a topic in a category through its form; answers the new topic's id. */
+export async function openTopic(c: Client, categoryId: number, title: string, body = 'Le message d’ouverture.'): Promise<number> {
+  const res = await c.submit(`/c/${categoryId}/topics`, { title, body }, { csrf: await c.token() });
+  expect(res.status, res.text.slice(0, 300)).toBe(303);
+  return Number(/^\/t\/(\d+)$/.exec(res.headers.location!)![1]);
+}
+
+/** Replies in a topic through its form; answers the new reply's id. */
+export async function replyInTopic(c: Client, topicId: number, body: string): Promise<number> {
+  const res = await c.submit(`/t/${topicId}/replies`, { body }, { csrf: await c.token() });
+  expect(res.status, res.text.slice(0, 300)).toBe(303);
+  return Number(new RegExp(`^/t/${topicId}/r/(\\d+)$`).exec(res.headers.location!)![1]);
+}
