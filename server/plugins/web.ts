@@ -10,6 +10,7 @@ import { presentLayout } from '../presenters/layout.ts';
 import { presentMySanctions } from '../presenters/moderation.ts';
 import type { PageOptions } from '../http-types.ts';
 import type { Services } from '../services/index.ts';
+import { UNREAD_CAP } from '../services/notification-service.ts';
 
 export const LANG_COOKIE = 'entraide_lang';
 
@@ -119,6 +120,7 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
     const moderationCount = request.viewer?.status === 'active' ? await services.moderation.openCount(request.viewer).catch(() => undefined) : undefined;
     const context = {
       unreadCount,
+      unreadLabel: unreadCount > UNREAD_CAP ? `${UNREAD_CAP}+` : String(unreadCount),
       moderationCount,
       // Live updates catch up from here (static/js/live.js; the hub reaches back a window).
       liveSince: Date.now(),

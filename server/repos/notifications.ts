@@ -133,16 +133,29 @@ export async function listNotifications(db: Executor, userId: number, limit: num
   return q.orderBy('n.created_at', 'desc').orderBy('n.id', 'desc').limit(limit).execute();
 }
 
-/** Unread notifications about what the member may still see (the badge agrees with the list). */
+/**
+ * The badge counts no further than this: past it the header says "99+". Every signed-in page
+ * counts, and each unread notification is checked against what the member may still see, so an
+ * uncapped count would cost a page view more the longer a member stays away.
+ */
+export const UNREAD_CAP = 99;
+
+/** Unread notifications about what the member may still see (the badge agrees with the list), up to UNREAD_CAP + 1. */
 function unreadCountQuery(db: Executor, user: number | ViewerColumn) {
   const userId = (typeof user === 'number' ? user : sql.ref(user.column)) as number;
   return db
-    .selectFrom('notifications as n')
-    .leftJoin('posts as p', 'p.id', 'n.post_id')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('n.user_id', '=', userId)
-    .where('n.read_at', 'is', null)
-    .where(stillVisible(user));
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('notifications as n')
+        .leftJoin('posts as p', 'p.id', 'n.post_id')
+        .select(sql<number>`1`.as('one'))
+        .where('n.user_id', '=', userId)
+        .where('n.read_at', 'is', null)
+        .where(stillVisible(user))
+        .limit(UNREAD_CAP + 1)
+        .as('unread'),
+    )
+    .select((eb) => eb.fn.countAll<number>().as('n'));
 }
 
 export async function countUnread(db: Executor, userId: number): Promise<number> {

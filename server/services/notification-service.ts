@@ -1,5 +1,8 @@
 import { decodeCursor, toPage } from '../db/pagination.ts';
-import { countUnread, listMutedKinds, listNotifications, markAllRead, replaceMutedKinds } from '../repos/notifications.ts';
+import { countUnread, listMutedKinds, listNotifications, markAllRead, replaceMutedKinds, UNREAD_CAP } from '../repos/notifications.ts';
+
+/** The header badge counts no further: past it, it says "99+". */
+export { UNREAD_CAP };
 import { NOTIFICATION_KINDS, isNotificationKind } from './notification-kinds.ts';
 import { isActive } from '../policies/index.ts';
 import { UnauthenticatedError } from '../errors.ts';

@@ -166,7 +166,8 @@
       link.appendChild(document.createTextNode(' '));
       link.appendChild(badge);
     }
-    badge.firstChild.nodeValue = String(count);
+    // The server counts no further than 100 (UNREAD_CAP + 1, server/repos/notifications.ts).
+    badge.firstChild.nodeValue = count > 99 ? '99+' : String(count);
   }
 
   function setUnread(count) {

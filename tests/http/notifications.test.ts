@@ -153,3 +153,27 @@ describe('reading', () => {
     expect((await rowsOf(ann.id)).every((r) => r.read_at !== null)).toBe(true);
   });
 });
+
+describe('the header count', () => {
+  it('counts up to 99 and then says "99+", agreeing with the list below that', async () => {
+    const many = await createUser(t.db, { handle: 'nt_many', displayName: 'Beaucoup De Notes' });
+    const manyC = await t.loggedIn(many.handle);
+    const badge = async () => /<span class="badge badge--count">([^<]+)<span class="visually-hidden">/.exec((await manyC.get('/')).text)?.[1];
+    expect(await badge()).toBeUndefined();
+    const add = (n: number) =>
+      t.db
+        .insertInto('notifications')
+        .values(Array.from({ length: n }, () => ({ user_id: many.id, kind: 'new_follower' as const, actor_id: ben.id })))
+        .execute();
+    await add(5);
+    expect(await badge()).toBe('5');
+    await add(94);
+    expect(await badge()).toBe('99');
+    await add(1);
+    expect(await badge()).toBe('99+');
+    await add(150);
+    expect(await badge()).toBe('99+');
+    await manyC.submit('/notifications/read', {}, { csrf: await manyC.token() });
+    expect(await badge()).toBeUndefined();
+  });
+});
