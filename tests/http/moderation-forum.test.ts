@@ -256,6 +256,27 @@ describe('the home feed and its live channel', () => {
   });
 });
 
+describe('blocks on the post channel', () => {
+  it('a blocked member may not follow the blocker’s post, and their comments under others’ posts reach the blocker as removals', async () => {
+    const theirs = await post(c.blocker, 'mf_blocker', 'Publication de la personne qui bloque');
+    const third = await post(c.reader, 'mf_reader', 'Publication d’une tierce personne');
+    expect((await submit(c.blocker, '/@mf_blocked/block', { kind: 'block' })).status).toBe(303);
+    expect(await (await open(c.blocked)).subscribe(`post:${theirs}`)).toMatchObject({ type: 'refused' });
+    const blockerS = await open(c.blocker);
+    const readerS = await open(c.reader);
+    await blockerS.subscribe(`post:${third}`);
+    await readerS.subscribe(`post:${third}`);
+    const res = await submit(c.blocked, `/posts/${third}/comments`, { body: 'Commentaire du membre bloqué en direct' });
+    const commentId = Number(/#comment-(\d+)/.exec(res.headers.location!)![1]);
+    expect((await readerS.next((m) => m.type === 'event' && m.el === `comment-${commentId}`)).op).toBe('upsert');
+    const toBlocker = await blockerS.next((m) => m.type === 'event' && m.el === `comment-${commentId}`);
+    expect(toBlocker.op).toBe('remove');
+    expect(JSON.stringify(toBlocker)).not.toContain('Commentaire du membre bloqué');
+    expect((await c.blocker.get(`/posts/${third}`)).text).not.toContain('Commentaire du membre bloqué');
+    expect((await submit(c.blocker, '/@mf_blocked/unblock')).status).toBe(303);
+  });
+});
+
 describe('screening forum writing', () => {
   it('watched words block a reply with the text kept, replace words in titles and bodies, and flag to the queue', async () => {
     expect((await submit(c.admin, '/admin/moderation/words', { pattern: 'arnaquezmoi', action: 'block' })).status).toBe(303);
