@@ -95,11 +95,13 @@ export function hasLongInList(text: string): boolean {
   return / in \(\$/i.test(text.replace(/ in \((\$\d+(?:, \$\d+)*)\)/gi, ''));
 }
 
-function statementName(text: string): string | undefined {
+export function statementName(text: string): string | undefined {
   const known = statementNames.get(text);
   if (known !== undefined) return known;
   if (statementNames.size >= MAX_NAMED_STATEMENTS) return undefined;
-  if (hasLongInList(text) || /^\s*(begin|commit|rollback|start transaction|savepoint|release|set |create |alter |drop )/i.test(text)) return undefined;
+  // An ON CONFLICT arbiter with a predicate is matched to a partial index at planning: a generic
+  // plan, with parameters in the predicate, could not match it.
+  if (hasLongInList(text) || /on conflict \([^)]*\) where /i.test(text) || /^\s*(begin|commit|rollback|start transaction|savepoint|release|set |create |alter |drop )/i.test(text)) return undefined;
   const name = `k${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
   statementNames.set(text, name);
   return name;

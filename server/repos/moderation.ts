@@ -1,6 +1,6 @@
 // Moderation tables: cases (one open per target and origin), reports, notes, sanctions,
 // templates, settings; and the hide/hold marks on posts and comments.
-import { sql } from 'kysely';
+import { sql, type SqlBool } from 'kysely';
 import type { Executor } from '../db/executor.ts';
 import { insertNotifications } from './notifications.ts';
 import type { CaseOrigin, CaseState, ModerationCase, ModerationSanction, ModerationSettings, ReportReason, SanctionKind } from '../db/schema.ts';
@@ -49,7 +49,9 @@ export async function openCase(
   const inserted = await db
     .insertInto('moderation_cases')
     .values({ target_kind: c.targetKind, target_id: c.targetId, origin: c.origin, subject_user_id: c.subjectUserId, snapshot: JSON.stringify(c.snapshot) })
-    .onConflict((oc) => oc.columns(['target_kind', 'target_id', 'origin']).where('state', 'in', [...ACTIVE_STATES]).doNothing())
+    // The arbiter is the partial unique index on active cases: its predicate is written out (not
+    // parameters) so Postgres can match the index under a generic plan of the prepared statement.
+    .onConflict((oc) => oc.columns(['target_kind', 'target_id', 'origin']).where(sql<SqlBool>`state in ('open', 'in_progress')`).doNothing())
     .returningAll()
     .executeTakeFirst();
   return inserted ?? (await findActiveCase(db, c.targetKind, c.targetId, c.origin))!;

@@ -1,7 +1,7 @@
 // Which statements get a named (prepared) statement on Postgres: short fixed `in (…)` lists keep
 // their name, lists whose length follows the data do not (server/db/connection.ts).
 import { describe, expect, it } from 'vitest';
-import { hasLongInList } from '../../server/db/connection.ts';
+import { hasLongInList, statementName } from '../../server/db/connection.ts';
 
 describe('statement names', () => {
   it('keeps short in-lists (a fixed set of values) and refuses long ones', () => {
@@ -15,5 +15,11 @@ describe('statement names', () => {
 
   it('refuses an in-list it cannot read', () => {
     expect(hasLongInList('select 1 from posts where id in ($1,$2)')).toBe(true);
+  });
+
+  it('leaves unnamed an ON CONFLICT whose arbiter has a predicate, and transaction control', () => {
+    expect(statementName('insert into t (a) values ($1) on conflict (a) where state in ($2, $3) do nothing')).toBeUndefined();
+    expect(statementName('begin')).toBeUndefined();
+    expect(statementName('select 1 from posts where id = $1')).toMatch(/^k[0-9a-f]{24}$/);
   });
 });
