@@ -99,9 +99,9 @@ export function statementName(text: string): string | undefined {
   const known = statementNames.get(text);
   if (known !== undefined) return known;
   if (statementNames.size >= MAX_NAMED_STATEMENTS) return undefined;
-  // An ON CONFLICT arbiter with a predicate is matched to a partial index at planning: a generic
-  // plan, with parameters in the predicate, could not match it.
-  if (hasLongInList(text) || /on conflict \([^)]*\) where /i.test(text) || /^\s*(begin|commit|rollback|start transaction|savepoint|release|set |create |alter |drop )/i.test(text)) return undefined;
+  // An ON CONFLICT arbiter is matched to a partial index at planning: a generic plan, with
+  // parameters in the arbiter's predicate, could not match it.
+  if (hasLongInList(text) || /on conflict \([^)]*\) where [^;]*?\$\d[^;]*? do /i.test(text) || /^\s*(begin|commit|rollback|start transaction|savepoint|release|set |create |alter |drop )/i.test(text)) return undefined;
   const name = `k${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
   statementNames.set(text, name);
   return name;

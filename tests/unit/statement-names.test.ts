@@ -17,8 +17,9 @@ describe('statement names', () => {
     expect(hasLongInList('select 1 from posts where id in ($1,$2)')).toBe(true);
   });
 
-  it('leaves unnamed an ON CONFLICT whose arbiter has a predicate, and transaction control', () => {
+  it('leaves unnamed an ON CONFLICT whose arbiter predicate has parameters, and transaction control', () => {
     expect(statementName('insert into t (a) values ($1) on conflict (a) where state in ($2, $3) do nothing')).toBeUndefined();
+    expect(statementName('insert into f (a, b) values ($1, $2) on conflict (a, b) where b is not null do nothing')).toMatch(/^k/);
     expect(statementName('begin')).toBeUndefined();
     expect(statementName('select 1 from posts where id = $1')).toMatch(/^k[0-9a-f]{24}$/);
   });
