@@ -1,6 +1,17 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Executor } from '../db/executor.ts';
 import type { BlockKind } from '../db/schema.ts';
+
+/**
+ * SQL: `other`'s writing is not for `viewer` — a block stands between them, whichever made it, or
+ * `viewer` muted `other`. The SQL twin of the viewer facts' `hiddenMembers`; each side is a value
+ * or a column (sql.ref). Lists, feeds and notifications write `not ${cutOff(…)}`.
+ */
+export function cutOff(viewer: number | RawBuilder<unknown>, other: number | RawBuilder<unknown>): RawBuilder<SqlBool> {
+  return sql<SqlBool>`exists (select 1 from member_blocks cut
+    where (cut.blocker_id = ${viewer} and cut.blocked_id = ${other})
+       or (cut.blocked_id = ${viewer} and cut.blocker_id = ${other} and cut.kind = 'block'))`;
+}
 
 /** Among `userIds`, those a block separates from `actorId` (either way) or who muted them: no mention reaches them. */
 export async function membersCutFrom(db: Executor, actorId: number, userIds: readonly number[]): Promise<Set<number>> {

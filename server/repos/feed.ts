@@ -20,11 +20,12 @@
 //   it was delivered, and a deleted one leaves every feed (on delete cascade).
 // - Each member keeps about `keep` newest items (config feedKeep): trimming runs after commits, on
 //   a sample of recipients, and the feed simply ends there (older posts are on walls).
-import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { sql, type SqlBool } from 'kysely';
 import type { Executor } from '../db/executor.ts';
 import { olderThan, type Cursor } from '../db/pagination.ts';
 import type { Visibility } from '../db/schema.ts';
 import { recordLiveEvents } from './live-events.ts';
+import { cutOff } from './blocks.ts';
 
 export const FEED_REASONS = {
   /** the member wrote it */
@@ -247,10 +248,6 @@ export interface SuggestedMember {
   post_count: number;
 }
 
-/** A block either way, or the member's mute, between the member and a suggested one: never suggested. */
-const notAcrossBlock = (memberId: number, other: RawBuilder<unknown>) =>
-  sql`select 1 from member_blocks b where (b.blocker_id = ${memberId} and b.blocked_id = ${other}) or (b.blocked_id = ${memberId} and b.blocker_id = ${other} and b.kind = 'block')`;
-
 /** Active members who post the most, that the member does not follow yet. */
 export async function mostActiveMembers(db: Executor, memberId: number, limit: number): Promise<SuggestedMember[]> {
   return db
@@ -261,7 +258,8 @@ export async function mostActiveMembers(db: Executor, memberId: number, limit: n
     .where('p.user_id', '<>', memberId)
     .where('p.post_count', '>', 0)
     .where((eb) => eb.not(eb.exists(eb.selectFrom('follows as f').select(sql`1`.as('one')).where('f.follower_id', '=', memberId).whereRef('f.followee_id', '=', 'p.user_id'))))
-    .where(sql<SqlBool>`not exists (${notAcrossBlock(memberId, sql.ref('p.user_id'))})`)
+    // never across a block, nor a member the viewer muted
+    .where(sql<SqlBool>`not ${cutOff(memberId, sql.ref('p.user_id'))}`)
     .orderBy('p.post_count', 'desc')
     .orderBy('p.user_id', 'desc')
     .limit(limit)
@@ -278,7 +276,7 @@ export async function membersSharingTags(db: Executor, memberId: number, limit: 
     join profiles p on p.user_id = u.id
     where mine.user_id = ${memberId} and mine.kind in ('skill', 'interest')
       and not exists (select 1 from follows f where f.follower_id = ${memberId} and f.followee_id = u.id)
-      and not exists (${notAcrossBlock(memberId, sql.ref('u.id'))})
+      and not ${cutOff(memberId, sql.ref('u.id'))}
     group by u.id, u.handle, u.display_name, p.avatar_key, p.post_count
     order by shared desc, p.post_count desc, u.id desc
     limit ${limit}`.execute(db);

@@ -4,6 +4,7 @@ import type { Database, NotificationKind } from '../db/schema.ts';
 import { olderThan, type Cursor } from '../db/pagination.ts';
 import { visiblePostsFilter, type ViewerColumn } from './posts.ts';
 import { recordLiveEvents } from './live-events.ts';
+import { cutOff } from './blocks.ts';
 
 export interface NewNotification {
   userId: number;
@@ -78,19 +79,7 @@ function stillVisible(userId: number | ViewerColumn) {
       // Nothing from across a block (either way) or from a member the recipient muted.
       eb.or([
         eb('n.actor_id', 'is', null),
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('member_blocks as nb')
-              .select(sql`1`.as('one'))
-              .where((w) =>
-                w.or([
-                  w.and([w('nb.blocker_id', '=', w.ref('n.user_id')), w('nb.blocked_id', '=', w.ref('n.actor_id'))]),
-                  w.and([w('nb.blocker_id', '=', w.ref('n.actor_id')), w('nb.blocked_id', '=', w.ref('n.user_id')), w('nb.kind', '=', 'block')]),
-                ]),
-              ),
-          ),
-        ),
+        sql<SqlBool>`not ${cutOff(sql.ref('n.user_id'), sql.ref('n.actor_id'))}`,
       ]),
       // A comment hidden by moderation takes its notifications with it (isHiddenFor: only its author sees it).
       eb.or([

@@ -6,6 +6,7 @@ import type { Executor } from '../db/executor.ts';
 import { olderThan, type Cursor } from '../db/pagination.ts';
 import type { ForumCategory, Topic, TopicReply } from '../db/schema.ts';
 import { recordLiveEvents } from './live-events.ts';
+import { cutOff } from './blocks.ts';
 
 // ---- categories ---------------------------------------------------------------------------
 
@@ -67,10 +68,7 @@ function shownTopics(db: Executor, viewerId: number | null) {
 function listable(q: TopicPageQuery, viewerId: number | null): TopicPageQuery {
   q = q.where('t.hidden_at', 'is', null);
   if (viewerId === null) return q;
-  return q.where(sql<SqlBool>`not exists (
-    select 1 from member_blocks b
-     where (b.blocker_id = ${viewerId} and b.blocked_id = t.author_id)
-        or (b.blocked_id = ${viewerId} and b.blocker_id = t.author_id and b.kind = 'block'))`);
+  return q.where(sql<SqlBool>`not ${cutOff(viewerId, sql.ref('t.author_id'))}`);
 }
 
 /** Topics (already cut to a page) with their author, category and last poster. */
@@ -399,10 +397,7 @@ export async function notifyTopicFollowers(db: Executor, topicId: number, replyI
         .where('u.status', '=', 'active')
         .where('f.follower_id', 'not in', skip)
         // nobody is notified across a block, nor by a member they muted (membersCutFrom)
-        .where(sql<SqlBool>`not exists (
-          select 1 from member_blocks b
-           where (b.blocker_id = f.follower_id and b.blocked_id = ${actorId})
-              or (b.blocked_id = f.follower_id and b.blocker_id = ${actorId} and b.kind = 'block'))`)
+        .where(sql<SqlBool>`not ${cutOff(sql.ref('f.follower_id'), actorId)}`)
         .where(({ not, exists, selectFrom }) =>
           not(exists(selectFrom('notification_mutes as m').select('m.user_id').whereRef('m.user_id', '=', 'f.follower_id').where('m.kind', '=', 'reply_followed_topic'))),
         ),

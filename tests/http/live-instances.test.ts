@@ -13,6 +13,8 @@ import { createUser } from '../support/factories.ts';
 import { LiveClient, type LiveMessage } from '../support/live.ts';
 import { openPostgres } from '../../server/db/connection.ts';
 
+// Postgres only (CI's second pass runs it): the embedded database is one connection inside one
+// process, so it can neither be shared by two server instances nor hold two transactions at once.
 describe.skipIf(!onPostgres())('two instances on one Postgres', () => {
   let a: TestApp;
   let b: TestApp;

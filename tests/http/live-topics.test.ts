@@ -219,6 +219,8 @@ describe('feed channel', () => {
   });
 });
 
+// Postgres only (CI's second pass runs it): the embedded database is one connection inside one
+// process, so it can neither be shared by two server instances nor hold two transactions at once.
 describe.skipIf(!onPostgres())('topic channel across two instances (Postgres)', () => {
   let b: TestApp;
   beforeAll(async () => {
