@@ -19,8 +19,6 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     viewer: Viewer | null;
-    /** unread notifications of the viewer, read with the session on GET requests */
-    unreadCount: number | undefined;
     locale: Locale;
     t: Translate;
     meta: RequestMeta;

@@ -46,6 +46,7 @@ import { translator } from '../i18n/index.ts';
 import type { Services, Viewer } from '../services/index.ts';
 import type { LiveEvent } from '../services/live-service.ts';
 import type { Renderer } from '../view-helpers/renderer.ts';
+import { cacheTags } from '../services/content-cache.ts';
 
 export const CLOSE = {
   /** a frame that is not a JSON message of a known type */
@@ -279,13 +280,19 @@ export function createHub(deps: { services: Services; renderer: Renderer; log: F
 
   function onBusMessage(msg: Record<string, unknown>) {
     if (msg.t === 'e' && typeof msg.c === 'string' && typeof msg.i === 'number' && typeof msg.s === 'number') {
+      // A notification, or notifications read: the member's cached header count is out of date,
+      // whether or not they have a page open here.
+      if (msg.c.startsWith('user:')) services.cache.invalidateLocal([cacheTags.unread(Number(msg.c.slice(5)))]);
       if (!channels.has(msg.c)) return;
       enqueue(msg.c, [{ id: msg.i, channel: msg.c, kind: String(msg.k), subjectId: msg.s, at: Number(msg.a) }]);
     } else if (msg.t === 's' && typeof msg.u === 'number') {
+      // Sessions, role, status, locale or sanctions changed (sessionsChanged): cached lookups go.
+      services.cache.invalidateLocal([cacheTags.sessions(msg.u)]);
       const conns = byUser.get(msg.u);
       if (conns) void recheckSessions([...conns]).catch((err: unknown) => log.error({ err }, 'live session check failed'));
     } else if (msg.t === 'c' && msg.o !== instanceId && Array.isArray(msg.g)) {
-      services.cache.invalidate(msg.g.filter((g): g is string => typeof g === 'string'));
+      // Local only: announcing it again would send it back to its origin, and on for ever.
+      services.cache.invalidateLocal(msg.g.filter((g): g is string => typeof g === 'string'));
     }
   }
 

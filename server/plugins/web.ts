@@ -55,7 +55,6 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
   });
 
   app.decorateRequest('viewer', null);
-  app.decorateRequest('unreadCount', undefined);
   app.decorateRequest('locale', config.defaultLocale);
   app.decorateRequest('t', null as never);
   app.decorateRequest('meta', null as never);
@@ -81,14 +80,13 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
     if (request.routeOptions.config?.anonymousOnly || request.url.startsWith('/static/')) return;
     const token = request.cookies[cookieName];
     if (!token) return;
-    // Pages (GET) show the unread count in the header: it comes with the session, in one statement.
-    const result = await services.sessions.validate(token, request.ip, { withUnread: request.method === 'GET' });
+    // Cached per session (server/services/session-service.ts): no statement on most requests.
+    const result = await services.sessions.validate(token, request.ip);
     if (!result) {
       reply.clearSessionCookie();
       return;
     }
     request.viewer = result.viewer;
-    request.unreadCount = result.unreadCount;
     if (result.renewedExpiresAt) reply.setSessionCookie(token, result.renewedExpiresAt);
     if (!isLocale(chosen) && isLocale(result.viewer.locale)) setLocale(result.viewer.locale);
   });
@@ -114,7 +112,7 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
     // The error page must render even when the database does not answer.
     const settings = await services.settings.getCached().catch(() => FALLBACK_SETTINGS);
     const unreadCount =
-      request.viewer?.status === 'active' ? (request.unreadCount ?? (await services.notifications.unread(request.viewer).catch(() => 0))) : 0;
+      request.viewer?.status === 'active' ? await services.notifications.unread(request.viewer).catch(() => 0) : 0;
     const store = cacheable(request) && (options.status ?? 200) === 200;
     // Moderators see how many cases wait in the header (the live layer updates it later).
     const moderationCount = request.viewer?.status === 'active' ? await services.moderation.openCount(request.viewer).catch(() => undefined) : undefined;
@@ -134,12 +132,16 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
       }),
       ...data,
     };
-    let html = renderer.page(template, context);
+    let body: string | Buffer;
     if (store) {
+      const html = renderer.page(template, context);
       if (pageCache.size >= PAGE_CACHE_MAX) pageCache.clear();
       pageCache.set(cacheKey(request), { html, expires: Date.now() + config.pageCacheSeconds * 1000 });
-      html = html.replaceAll(CSRF_SLOT, this.generateCsrf());
+      body = html.replaceAll(CSRF_SLOT, this.generateCsrf());
+    } else {
+      // Bytes: encoded once here, the fragments already encoded (server/view-helpers/helpers.ts).
+      body = renderer.pageBytes(template, context);
     }
-    return this.code(options.status ?? this.statusCode ?? 200).type('text/html; charset=utf-8').send(html);
+    return this.code(options.status ?? this.statusCode ?? 200).type('text/html; charset=utf-8').send(body);
   });
 });

@@ -13,12 +13,17 @@ export function personOf(handle: string, displayName: string, avatarKey: string 
 
 const bit = (b: boolean) => (b ? '1' : '0');
 
-export function presentPost(item: PostItem, t: Translate): Record<string, unknown> {
+const postVariant = (item: PostItem) => {
   const r = item.row;
   const c = item.can;
+  return [item.liked, c.edit, c.delete, c.interact, c.share, c.revisions, c.report, !!item.shared, item.sharedUnavailable, !!r.hidden_at, !!r.held_at].map(bit).join('');
+};
+
+export function presentPost(item: PostItem, t: Translate): Record<string, unknown> {
+  const r = item.row;
   return {
     // The card is rendered once per row and per combination of what differs between viewers.
-    cache: { owner: r, variant: [item.liked, c.edit, c.delete, c.interact, c.share, c.revisions, c.report, !!item.shared, item.sharedUnavailable, !!r.hidden_at, !!r.held_at].map(bit).join('') },
+    cache: { owner: r, variant: postVariant(item) },
     id: r.id,
     url: `/posts/${r.id}`,
     anchor: `post-${r.id}`,
@@ -50,15 +55,32 @@ export function presentPost(item: PostItem, t: Translate): Record<string, unknow
   };
 }
 
-export function presentPosts(page: Page<PostItem>, t: Translate) {
-  return { items: page.items.map((i) => presentPost(i, t)), next: page.next };
+/**
+ * A page of posts. With `owner` (the cached list they come from), the list is one fragment whose
+ * variant names each post with this viewer's flags; the posts are presented only when it is
+ * rendered, not when it is served again.
+ */
+export function presentPosts(page: Page<PostItem> & { owner?: object }, t: Translate) {
+  let presented: Record<string, unknown>[] | undefined;
+  return {
+    cache: page.owner ? { owner: page.owner, variant: page.items.map((i) => `${i.row.id}:${postVariant(i)}`).join(',') } : null,
+    count: page.items.length,
+    get items() {
+      return (presented ??= page.items.map((i) => presentPost(i, t)));
+    },
+    next: page.next,
+  };
 }
+
+const commentVariant = (item: CommentItem) => {
+  const c = item.can;
+  return [item.liked, c.edit, c.delete, c.reply, c.like, c.report, !!item.row.hidden_at].map(bit).join('');
+};
 
 export function presentComment(item: CommentItem): Record<string, unknown> {
   const r = item.row;
-  const c = item.can;
   return {
-    cache: { owner: r, variant: [item.liked, c.edit, c.delete, c.reply, c.like, c.report, !!r.hidden_at].map(bit).join('') },
+    cache: { owner: r, variant: commentVariant(item) },
     id: r.id,
     anchor: `comment-${r.id}`,
     postId: r.post_id,
@@ -76,6 +98,24 @@ export function presentComment(item: CommentItem): Record<string, unknown> {
   };
 }
 
+/**
+ * A page of comments as one fragment: its owner is the cached page they come from, and its
+ * variant names every comment shown with what this viewer may do with it. Viewers with nothing
+ * particular to this page (not an author here, no like) share one rendering of the whole list.
+ */
+export function presentCommentList(items: readonly CommentItem[], owner: object) {
+  const variantOf = (i: CommentItem): string => `${i.row.id}:${commentVariant(i)}${i.replies.length ? `(${i.replies.map(variantOf).join(',')})` : ''}`;
+  let presented: Record<string, unknown>[] | undefined;
+  return {
+    cache: { owner, variant: items.map(variantOf).join(',') },
+    count: items.length,
+    // Presented only when the fragment is rendered, not when it is served again.
+    get items() {
+      return (presented ??= items.map(presentComment));
+    },
+  };
+}
+
 export const VISIBILITY_CHOICES = ['public', 'members', 'followers', 'mentioned'] as const;
 
 export function visibilityOptions(t: Translate, selected: string) {
@@ -89,12 +129,12 @@ export function visibilityOptions(t: Translate, selected: string) {
 
 /** What views/partials/posts/wall.hbs needs: the posts, whether to show the composer, and where it posts. */
 export function presentWall(
-  page: Page<PostItem>,
+  page: Page<PostItem> & { owner?: object },
   opts: { ownerHandle: string; canWrite: boolean; t: Translate; form?: { values: Record<string, string>; errors: Record<string, string>; formError?: string | undefined } },
 ) {
   const values = opts.form?.values ?? {};
-  return {
-    ...presentPosts(page, opts.t),
+  // Object.assign, not a spread: the list's items are presented only if they are rendered.
+  return Object.assign(presentPosts(page, opts.t), {
     ownerHandle: opts.ownerHandle,
     canWrite: opts.canWrite,
     composer: {
@@ -105,7 +145,7 @@ export function presentWall(
       visibilities: visibilityOptions(opts.t, values.visibility ?? 'members'),
       photoSlots: [1, 2, 3, 4].map((n) => ({ n, alt: values[`alt${n}`] ?? '', error: opts.form?.errors[`photo${n}`], altError: opts.form?.errors[`alt${n}`] })),
     },
-  };
+  });
 }
 
 /** What the author of hidden or held content is told about it. */

@@ -62,13 +62,22 @@ export function questionLabel(q: Pick<ProfileQuestion, 'label_fr' | 'label_en'>,
 }
 
 const memberSinceFormats = new Map<Locale, Intl.DateTimeFormat>();
+// Formatting a date takes microseconds and every profile page shows one: remembered per hour of
+// the date (Paris is a whole number of hours from UTC, so an hour never straddles two days there).
+const memberSinceTexts = new Map<string, string>();
 export function formatMemberSince(date: Date, locale: Locale): string {
+  const key = `${locale}${Math.floor(date.getTime() / 3_600_000)}`;
+  const known = memberSinceTexts.get(key);
+  if (known !== undefined) return known;
   let f = memberSinceFormats.get(locale);
   if (!f) {
     f = new Intl.DateTimeFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'long', timeZone: 'Europe/Paris' });
     memberSinceFormats.set(locale, f);
   }
-  return f.format(date);
+  const text = f.format(date);
+  if (memberSinceTexts.size >= 10_000) memberSinceTexts.clear();
+  memberSinceTexts.set(key, text);
+  return text;
 }
 
 /** "https://www.exemple.fr/atelier/" → "www.exemple.fr/atelier", when a link has no label. */

@@ -151,9 +151,20 @@ export async function countUnread(db: Executor, userId: number): Promise<number>
   return Number((await unreadCountQuery(db, userId).executeTakeFirstOrThrow()).n);
 }
 
-/** The same count as a correlated subquery, so the session lookup brings it in the same statement. */
-export function unreadCountOf(db: Executor, userIdColumn: string) {
-  return unreadCountQuery(db, { column: userIdColumn });
+/**
+ * What the unread count depends on besides the member's own relations: the posts its unread
+ * notifications are about (their visibility, and hidden comments under them), and whether any is
+ * about the forum. Up to `max` posts; `null` when there are more.
+ */
+export async function unreadSubjects(db: Executor, userId: number, max: number): Promise<{ posts: number[]; forum: boolean } | null> {
+  const { rows } = await sql<{ posts: unknown; forum: boolean }>`
+    select
+      array(select distinct n.post_id from notifications n where n.user_id = ${userId} and n.read_at is null and n.post_id is not null limit ${max + 1}) as posts,
+      exists (select 1 from notifications n where n.user_id = ${userId} and n.read_at is null and (n.topic_id is not null or n.reply_id is not null)) as forum
+  `.execute(db);
+  const r = rows[0]!;
+  const posts = (Array.isArray(r.posts) ? r.posts : []).map(Number);
+  return posts.length > max ? null : { posts, forum: !!r.forum };
 }
 
 export async function markAllRead(db: Executor, userId: number, now: Date): Promise<void> {

@@ -1,6 +1,5 @@
 import { sql, type CompiledQuery, type InferResult } from 'kysely';
 import type { Executor } from '../db/executor.ts';
-import { unreadCountOf } from './notifications.ts';
 import type { Session } from '../db/schema.ts';
 
 export async function insertSession(
@@ -62,7 +61,7 @@ export async function deleteExpiredSessions(db: Executor, now: Date): Promise<nu
   return Number(res.numDeletedRows);
 }
 
-function sessionLookup(db: Executor, id: string, withUnread: boolean) {
+function sessionLookup(db: Executor, id: string) {
   return db
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
@@ -78,7 +77,6 @@ function sessionLookup(db: Executor, id: string, withUnread: boolean) {
       'u.status',
       'u.locale',
     ])
-    .select(withUnread ? unreadCountOf(db, 'u.id').as('unread_count') : sql<number | null>`null`.as('unread_count'))
     // Moderation: until when the member is suspended (indefinite counts as year 9999), and whether
     // a warning waits for acknowledgement. Both read the partial index of unlifted sanctions.
     .select(
@@ -97,22 +95,16 @@ function sessionLookup(db: Executor, id: string, withUnread: boolean) {
 export type SessionWithUser = InferResult<ReturnType<typeof sessionLookup>>[number];
 
 // The statement is the same for every request but the session id: it is built and compiled once
-// per database (and per with/without the unread count), then run with the id put in its place.
+// per database, then run with the id put in its place.
 const SESSION_ID_SLOT = '\u0000session-id\u0000';
-const compiledLookups = new WeakMap<Executor, Map<boolean, CompiledQuery<SessionWithUser>>>();
+const compiledLookups = new WeakMap<Executor, CompiledQuery<SessionWithUser>>();
 
-/**
- * The session and its user in one round trip: this runs on every signed-in request. Pages also
- * need the unread notifications count of the header, which then comes in the same statement.
- */
-export async function findSessionWithUser(db: Executor, id: string, opts: { withUnread?: boolean } = {}): Promise<SessionWithUser | undefined> {
-  const withUnread = !!opts.withUnread;
-  let perDb = compiledLookups.get(db);
-  if (!perDb) compiledLookups.set(db, (perDb = new Map()));
-  let compiled = perDb.get(withUnread);
+/** The session and its user in one round trip (the session service caches it: every signed-in request needs it). */
+export async function findSessionWithUser(db: Executor, id: string): Promise<SessionWithUser | undefined> {
+  let compiled = compiledLookups.get(db);
   if (!compiled) {
-    compiled = sessionLookup(db, SESSION_ID_SLOT, withUnread).compile();
-    perDb.set(withUnread, compiled);
+    compiled = sessionLookup(db, SESSION_ID_SLOT).compile();
+    compiledLookups.set(db, compiled);
   }
   const parameters = compiled.parameters.map((p) => (p === SESSION_ID_SLOT ? id : p));
   return (await db.executeQuery<SessionWithUser>({ ...compiled, parameters })).rows[0];

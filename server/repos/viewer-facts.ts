@@ -85,3 +85,70 @@ export function blockedFrom(facts: ViewerFacts, post: { author_id: number; wall_
   const { author_id: a, wall_owner_id: w } = post;
   return facts.hiddenMembers.has(a) || facts.blockedBy.has(w) || facts.blocking.has(w);
 }
+
+// ---- the same facts, from what is kept in memory --------------------------------------------
+// Pages read the facts above on every view. The services keep their parts instead (server/services/viewer-facts.ts):
+// each member's relations, and who liked and who is mentioned in each post and comment, so that
+// a page view costs no statement at all. Sets larger than this are not kept: what they would
+// answer is asked of the database (findViewerFacts) for the few members and posts concerned.
+export const KEPT_SET_MAX = 5000;
+
+/** null: more than KEPT_SET_MAX (ask the database) */
+export type KeptSet = ReadonlySet<number> | null;
+
+export interface ViewerRelations {
+  /** members the viewer follows */
+  follows: KeptSet;
+  /** members who follow the viewer */
+  followers: KeptSet;
+  blockedBy: ReadonlySet<number>;
+  blocking: ReadonlySet<number>;
+  muting: ReadonlySet<number>;
+}
+
+const kept = (list: unknown): KeptSet => {
+  const s = ids(list);
+  return s.size > KEPT_SET_MAX ? null : s;
+};
+
+/** Everything about one member that viewer facts read, in one statement (five index probes). */
+export async function findViewerRelations(db: Executor, viewerId: number): Promise<ViewerRelations> {
+  const over = KEPT_SET_MAX + 1;
+  const { rows } = await sql<{ follows: unknown; followers: unknown; blocked_by: unknown; blocking: unknown; muting: unknown }>`
+    select
+      array(select followee_id from follows where follower_id = ${viewerId} and followee_id is not null limit ${over}) as follows,
+      array(select follower_id from follows where followee_id = ${viewerId} limit ${over}) as followers,
+      array(select blocker_id from member_blocks where blocked_id = ${viewerId} and kind = 'block') as blocked_by,
+      array(select blocked_id from member_blocks where blocker_id = ${viewerId} and kind = 'block') as blocking,
+      array(select blocked_id from member_blocks where blocker_id = ${viewerId} and kind = 'mute') as muting
+  `.execute(db);
+  const r = rows[0]!;
+  return { follows: kept(r.follows), followers: kept(r.followers), blockedBy: ids(r.blocked_by), blocking: ids(r.blocking), muting: ids(r.muting) };
+}
+
+export interface PostPeople {
+  likers: KeptSet;
+  mentioned: ReadonlySet<number>;
+}
+
+/** Who liked and who is mentioned in each of these posts (posts that do not exist are absent). */
+export async function findPostPeople(db: Executor, postIds: readonly number[]): Promise<Map<number, PostPeople>> {
+  if (!postIds.length) return new Map();
+  const { rows } = await sql<{ id: number; likers: unknown; mentioned: unknown }>`
+    select p.id,
+      array(select l.user_id from post_likes l where l.post_id = p.id limit ${KEPT_SET_MAX + 1}) as likers,
+      array(select m.user_id from post_mentions m where m.post_id = p.id) as mentioned
+    from posts p where p.id = any(${[...postIds]}::int8[])
+  `.execute(db);
+  return new Map(rows.map((r) => [Number(r.id), { likers: kept(r.likers), mentioned: ids(r.mentioned) }]));
+}
+
+/** Who liked each of these comments, with the comment's post (its cache tag). */
+export async function findCommentLikers(db: Executor, commentIds: readonly number[]): Promise<Map<number, { postId: number; likers: KeptSet }>> {
+  if (!commentIds.length) return new Map();
+  const { rows } = await sql<{ id: number; post_id: number; likers: unknown }>`
+    select c.id, c.post_id, array(select l.user_id from comment_likes l where l.comment_id = c.id limit ${KEPT_SET_MAX + 1}) as likers
+    from comments c where c.id = any(${[...commentIds]}::int8[])
+  `.execute(db);
+  return new Map(rows.map((r) => [Number(r.id), { postId: Number(r.post_id), likers: kept(r.likers) }]));
+}

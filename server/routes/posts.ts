@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { ValidationError } from '../errors.ts';
 import { emptyForm, presentForm, type FormState } from '../presenters/forms.ts';
-import { personOf, presentComment, presentPost, presentPosts, presentWall, visibilityOptions } from '../presenters/posts.ts';
+import { personOf, presentCommentList, presentPost, presentPosts, presentWall, visibilityOptions } from '../presenters/posts.ts';
 import { formBody, idParams, text } from '../schemas/forms.ts';
 import { attempt, requireViewer, safeNext, withNotice } from './helpers.ts';
 import { readMultipart } from './multipart.ts';
@@ -63,14 +63,14 @@ export async function postsRoutes(app: FastifyInstance) {
 
   async function renderPost(request: FastifyRequest, reply: FastifyReply, postId: number, commentForm?: { error: ValidationError; parentId?: number }) {
     const query = request.query as { after?: string; reply?: string };
-    const { item, comments: list, next } = await comments.page(request.viewer, postId, query.after);
+    const { item, comments: list, next, model } = await comments.page(request.viewer, postId, query.after);
     const form = commentForm ? presentForm(request.body, commentForm.error, request.t) : emptyForm();
     const replyTo = commentForm?.parentId ?? (query.reply ? Number(query.reply) : undefined);
     return reply.page(
       'posts/show',
       {
         post: presentPost(item, request.t),
-        comments: list.map(presentComment),
+        comments: presentCommentList(list, model),
         nextComments: next,
         commentForm: form,
         replyTo,

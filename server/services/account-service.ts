@@ -3,12 +3,12 @@ import type { Locale } from '../config.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { findUserById, updateLocale, updatePasswordHash } from '../repos/users.ts';
 import { deleteUserSession, listUserSessions } from '../repos/sessions.ts';
-import { notifyBus } from '../repos/live-events.ts';
 import type { Session } from '../db/schema.ts';
 import { audit } from './audit-service.ts';
-import type { RequestMeta, ServiceDeps, Viewer } from './context.ts';
+import type { CachingDeps, RequestMeta, Viewer } from './context.ts';
+import { cacheTags } from './content-cache.ts';
 import { checkNewPassword, hashPassword, verifyPassword } from './passwords.ts';
-import { revokeAllSessions, startSession, type NewSession } from './session-service.ts';
+import { revokeAllSessions, sessionsChanged, startSession, type NewSession } from './session-service.ts';
 import { assertValid } from './validation.ts';
 
 export interface PasswordChangeInput {
@@ -17,8 +17,9 @@ export interface PasswordChangeInput {
   newPasswordConfirm?: string;
 }
 
-export function createAccountService(deps: ServiceDeps) {
-  const { db } = deps;
+export function createAccountService(deps: CachingDeps) {
+  const { db, cache } = deps;
+  const sessionsChangedHere = (userId: number) => cache.invalidate([cacheTags.sessions(userId)]);
 
   return {
     /** Changes the password, ends every session (this one included) and opens a fresh one here. */
@@ -39,13 +40,15 @@ export function createAccountService(deps: ServiceDeps) {
         throw new ValidationError({ newPassword: { key: 'account.password.same' } });
       }
       const passwordHash = await hashPassword(next);
-      return db.transaction().execute(async (trx) => {
+      const session = await db.transaction().execute(async (trx) => {
         await updatePasswordHash(trx, user.id, passwordHash);
         const ended = await revokeAllSessions(trx, user.id);
         const session = await startSession(trx, deps, user.id, meta);
         await audit(trx, 'account.password_changed', meta, { actorId: user.id, targetUserId: user.id, details: { sessionsEnded: ended } });
         return session;
       });
+      sessionsChangedHere(user.id);
+      return session;
     },
 
     async listSessions(viewer: Viewer): Promise<Session[]> {
@@ -55,9 +58,9 @@ export function createAccountService(deps: ServiceDeps) {
     /** Only the viewer's own sessions: any other id is "not found". */
     async revokeSession(viewer: Viewer, sessionId: string, meta: RequestMeta): Promise<{ wasCurrent: boolean }> {
       if (!/^[0-9a-f]{64}$/.test(sessionId)) throw new NotFoundError('session');
-      return db.transaction().execute(async (trx) => {
+      const revoked = await db.transaction().execute(async (trx) => {
         if (!(await deleteUserSession(trx, viewer.id, sessionId))) throw new NotFoundError('session');
-        await notifyBus(trx, { t: 's', u: viewer.id });
+        await sessionsChanged(trx, viewer.id);
         await audit(trx, 'account.session_revoked', meta, {
           actorId: viewer.id,
           targetUserId: viewer.id,
@@ -65,10 +68,17 @@ export function createAccountService(deps: ServiceDeps) {
         });
         return { wasCurrent: sessionId === viewer.sessionId };
       });
+      sessionsChangedHere(viewer.id);
+      return revoked;
     },
 
     async setLocale(viewer: Viewer, locale: Locale): Promise<void> {
-      if (viewer.locale !== locale) await updateLocale(db, viewer.id, locale);
+      if (viewer.locale === locale) return;
+      await db.transaction().execute(async (trx) => {
+        await updateLocale(trx, viewer.id, locale);
+        await sessionsChanged(trx, viewer.id);
+      });
+      sessionsChangedHere(viewer.id);
     },
   };
 }

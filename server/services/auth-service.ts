@@ -11,14 +11,14 @@ import { hasAnyUser, findUserByLogin, handleOrEmailTaken, insertUser } from '../
 import { getSettings, getSettingsForUpdate } from '../repos/settings.ts';
 import { consumeInvitation, findUsableInvitation } from '../repos/invitations.ts';
 import { deleteSession } from '../repos/sessions.ts';
-import { notifyBus } from '../repos/live-events.ts';
 import { clearThrottle, findThrottle, recordFailure } from '../repos/login-throttles.ts';
 import { listActiveQuestions, saveAnswers } from '../repos/profiles.ts';
 import type { User } from '../db/schema.ts';
 import { audit } from './audit-service.ts';
-import type { RequestMeta, ServiceDeps, Viewer } from './context.ts';
+import type { CachingDeps, RequestMeta, Viewer } from './context.ts';
+import { cacheTags } from './content-cache.ts';
 import { checkNewPassword, hashPassword, verifyAgainstNothing, verifyPassword } from './passwords.ts';
-import { startSession, type NewSession } from './session-service.ts';
+import { sessionsChanged, startSession, type NewSession } from './session-service.ts';
 import { assertValid, checkDisplayName, checkEmail, checkHandle, clean, isUniqueViolation } from './validation.ts';
 import { readAnswers } from './profile-service.ts';
 
@@ -37,8 +37,8 @@ const MAX_LOCK_MS = 15 * 60_000;
 const BASE_LOCK_MS = 30_000;
 const FORGET_FAILURES_AFTER_MS = 60 * 60_000;
 
-export function createAuthService(deps: ServiceDeps) {
-  const { db, config } = deps;
+export function createAuthService(deps: CachingDeps) {
+  const { db, config, cache } = deps;
   const now = () => deps.now?.() ?? new Date();
 
   return {
@@ -148,9 +148,10 @@ export function createAuthService(deps: ServiceDeps) {
       await db.transaction().execute(async (trx) => {
         await deleteSession(trx, viewer.sessionId);
         // Live sockets of this session close at commit, on every instance.
-        await notifyBus(trx, { t: 's', u: viewer.id });
+        await sessionsChanged(trx, viewer.id);
         await audit(trx, 'auth.logout', meta, { actorId: viewer.id, targetUserId: viewer.id });
       });
+      cache.invalidate([cacheTags.sessions(viewer.id)]);
     },
 
     /** What the sign-up page should offer, given the mode and an invitation link, if any. */

@@ -41,13 +41,14 @@ export function createBlockService({ db, cache }: CachingDeps) {
           await endFollow(trx, user.id, me.id);
         }
       });
-      cache.invalidate([cacheTags.profile(me.id), cacheTags.profile(user.id)]);
+      cache.invalidate([cacheTags.profile(me.id), cacheTags.profile(user.id), cacheTags.relations(me.id), cacheTags.relations(user.id)]);
       return { handle: user.handle };
     },
 
     async remove(viewer: Viewer | null, handle: string): Promise<{ handle: string }> {
       const { me, user } = await other(viewer, handle);
       await deleteBlock(db, me.id, user.id);
+      cache.invalidate([cacheTags.profile(me.id), cacheTags.profile(user.id), cacheTags.relations(me.id), cacheTags.relations(user.id)]);
       return { handle: user.handle };
     },
 

@@ -48,6 +48,8 @@ export interface PostPage {
   item: PostItem;
   comments: CommentItem[];
   next: string | undefined;
+  /** the cached page of comments these come from: it lives exactly as long as they are current (fragment owner) */
+  model: object;
 }
 
 export function createCommentService(deps: WritingDeps & { posts: PostService }) {
@@ -108,7 +110,7 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
       const all = [...comments.top, ...comments.replies];
       const facts = await posts.factsFor(viewer, { ...query, memberIds: [...query.memberIds, ...all.map((c) => c.author_id)], commentIds: all.map((c) => c.id) });
       const { item, rel } = posts.viewOf(viewer, model, facts);
-      return { item, comments: itemsOf(viewer, model.row, rel, comments, facts.likedComments, facts.hiddenMembers), next: comments.next };
+      return { item, comments: itemsOf(viewer, model.row, rel, comments, facts.likedComments, facts.hiddenMembers), next: comments.next, model: comments };
     },
 
     async create(viewer: Viewer | null, postId: number, input: { body?: string; parentId?: number }): Promise<Comment> {

@@ -43,7 +43,10 @@ export interface ContentCache {
    * not answer are absent from the result.
    */
   getMany<T>(keys: readonly string[], loadMissing: (missing: string[]) => Promise<Map<string, Loaded<T>>>): Promise<Map<string, T>>;
+  /** Drops the entries built from these tags, here and (where instances share the database) on every other instance. */
   invalidate(tags: Iterable<string>): void;
+  /** Drops them here only: what another instance announced over the bus (repeating it would echo back and forth). */
+  invalidateLocal(tags: Iterable<string>): void;
   clear(): void;
   readonly size: number;
 }
@@ -60,6 +63,14 @@ export const cacheTags = {
   profile: (id: number) => `profile:${id}`,
   /** the admin's profile questions */
   questions: 'questions',
+  /** whom a member follows and is followed by, blocks and mutes, either way (viewer facts) */
+  relations: (id: number) => `relations:${id}`,
+  /** a member's sessions as the request hook reads them (revocation, sanctions, role, locale) */
+  sessions: (id: number) => `sessions:${id}`,
+  /** a member's unread notifications count (the header badge) */
+  unread: (id: number) => `unread:${id}`,
+  /** a topic or reply was hidden, shown again or deleted (the counts of members notified about the forum) */
+  forumHidden: 'forum-hidden',
 } as const;
 
 export function createContentCache(options: ContentCacheOptions): ContentCache {
@@ -90,6 +101,17 @@ export function createContentCache(options: ContentCacheOptions): ContentCache {
       let keys = byTag.get(tag);
       if (!keys) byTag.set(tag, (keys = new Set()));
       keys.add(key);
+    }
+  };
+
+  const invalidateLocal = (tags: Iterable<string>) => {
+    epoch += 1;
+    // A load under way may predate the change: later callers start their own.
+    inflight.clear();
+    for (const tag of tags) {
+      const keys = byTag.get(tag);
+      if (!keys) continue;
+      for (const key of [...keys]) drop(key);
     }
   };
 
@@ -139,16 +161,8 @@ export function createContentCache(options: ContentCacheOptions): ContentCache {
       return found;
     },
 
-    invalidate(tags) {
-      epoch += 1;
-      // A load under way may predate the change: later callers start their own.
-      inflight.clear();
-      for (const tag of tags) {
-        const keys = byTag.get(tag);
-        if (!keys) continue;
-        for (const key of [...keys]) drop(key);
-      }
-    },
+    invalidate: invalidateLocal,
+    invalidateLocal,
 
     clear() {
       epoch += 1;

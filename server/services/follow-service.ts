@@ -89,7 +89,7 @@ export function createFollowService({ db, cache, config }: CachingDeps) {
   }
 
   function afterCommit(changed: boolean, a: number, b: number) {
-    if (changed) cache.invalidate([cacheTags.profile(a), cacheTags.profile(b)]);
+    if (changed) cache.invalidate([cacheTags.profile(a), cacheTags.profile(b), cacheTags.relations(a), cacheTags.relations(b)]);
   }
 
   const page = (rows: PersonRow[]): Page<PersonRow> => toPage(rows, LIST_PAGE);
@@ -169,7 +169,8 @@ export function createFollowService({ db, cache, config }: CachingDeps) {
         await welcome(trx, followers, viewer.id);
         return followers;
       });
-      cache.invalidate([cacheTags.profile(viewer.id), ...accepted.map((id) => cacheTags.profile(id))]);
+      if (accepted.length) cache.invalidate([cacheTags.profile(viewer.id), cacheTags.relations(viewer.id), ...accepted.flatMap((id) => [cacheTags.profile(id), cacheTags.relations(id)])]);
+      else cache.invalidate([cacheTags.profile(viewer.id)]);
       await trimQuietly(db, accepted, config.feedKeep);
     },
 

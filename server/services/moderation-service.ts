@@ -67,7 +67,7 @@ import { canManageModerationSettings, canModerate, canReport, canSanction, isAct
 import type { Executor } from '../db/executor.ts';
 import { audit, type AuditAction } from './audit-service.ts';
 import type { CachingDeps, RequestMeta, Viewer } from './context.ts';
-import { revokeAllSessions } from './session-service.ts';
+import { revokeAllSessions, sessionsChanged } from './session-service.ts';
 import { cacheTags } from './content-cache.ts';
 import type { ContentAction, TargetInfo, TargetRegistry } from './moderation/targets.ts';
 import { assertValid, checkText, clean } from './validation.ts';
@@ -352,7 +352,8 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
       const endsAt = kind === 'warning' || duration === 'indefinite' ? null : new Date(now().getTime() + Number.parseInt(duration, 10) * DAY_MS);
       const created = await db.transaction().execute(async (trx) => {
         const s = await insertSanction(trx, { userId: member.id, kind: kind as SanctionKind, reason, caseId, createdBy: mod.id, endsAt });
-        const ended = kind === 'suspension' ? await revokeAllSessions(trx, member.id) : 0;
+        // A suspension ends the sessions; a warning shows on the member's next page.
+        const ended = kind === 'suspension' ? await revokeAllSessions(trx, member.id) : (await sessionsChanged(trx, member.id), 0);
         await audit(trx, 'moderation.sanction_created', meta, {
           actorId: mod.id,
           targetUserId: member.id,
@@ -360,7 +361,7 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
         });
         return s;
       });
-      cache.invalidate([cacheTags.member(member.id)]);
+      cache.invalidate([cacheTags.member(member.id), cacheTags.sessions(member.id)]);
       return created;
     },
 
@@ -373,6 +374,7 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
       const reason = checkReason(rawReason, false);
       await db.transaction().execute(async (trx) => {
         if (!(await liftSanction(trx, s.id, mod.id, reason, now()))) throw new ValidationError({ form: { key: 'moderation.sanction.errors.alreadyLifted' } });
+        await sessionsChanged(trx, s.user_id);
         await closeCasesOf(trx, 'sanction', s.id, 'resolved', mod.id, now());
         await audit(trx, 'moderation.sanction_lifted', meta, {
           actorId: mod.id,
@@ -380,6 +382,7 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
           details: { sanctionId: s.id, kind: s.kind, reason, before: { lifted: false, endsAt: s.ends_at?.toISOString() ?? null }, after: { lifted: true } },
         });
       });
+      cache.invalidate([cacheTags.sessions(s.user_id)]);
       await queueChanged();
       return s;
     },
@@ -428,7 +431,11 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
       if (!viewer || viewer.status === 'pending' || viewer.status === 'rejected') throw new NotFoundError('sanction');
       const s = await findSanction(db, id);
       if (!s || s.user_id !== viewer.id || s.kind !== 'warning') throw new NotFoundError('sanction');
-      await acknowledgeSanction(db, id, viewer.id, now());
+      await db.transaction().execute(async (trx) => {
+        await acknowledgeSanction(trx, id, viewer.id, now());
+        await sessionsChanged(trx, viewer.id);
+      });
+      cache.invalidate([cacheTags.sessions(viewer.id)]);
     },
 
     async appeal(viewer: Viewer | null, id: number, raw: string | undefined, meta: RequestMeta): Promise<void> {

@@ -58,7 +58,8 @@ import {
 } from '../policies/index.ts';
 import type { RequestMeta, UploadedFile, Viewer, WritingDeps } from './context.ts';
 import { blockedFrom, findViewerFacts, NO_FACTS, type ViewerFacts, type ViewerFactsQuery } from '../repos/viewer-facts.ts';
-import { cacheTags, type Loaded } from './content-cache.ts';
+import { cacheTags, type ContentCache, type Loaded } from './content-cache.ts';
+import { createViewerFacts } from './viewer-facts.ts';
 import { isTag, mentionCandidates, normaliseTag, renderMarkdown } from './markdown.ts';
 import { holdIfLimited } from './moderation/hold.ts';
 import { flagWriting, screenWriting } from './moderation/screening.ts';
@@ -167,8 +168,9 @@ export async function notifyMentions(
   await insertNotifications(executor, rows);
 }
 
-export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
+export function createPostService(deps: WritingDeps & { media?: MediaStore; memberCache?: ContentCache }) {
   const { db, cache } = deps;
+  const viewerFacts = createViewerFacts({ db, cache, memberCache: deps.memberCache ?? cache });
   const now = () => deps.now?.() ?? new Date();
   const activeId = (viewer: Viewer | null) => (isActive(viewer) ? viewer.id : null);
 
@@ -220,7 +222,7 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
 
   async function factsFor(viewer: Viewer | null, query: ViewerFactsQuery): Promise<ViewerFacts> {
     const vid = activeId(viewer);
-    return vid === null ? NO_FACTS : findViewerFacts(db, vid, query);
+    return vid === null ? NO_FACTS : viewerFacts.facts(vid, query);
   }
 
   const relationFrom = (facts: ViewerFacts, row: PostRow): PostRelation => ({
@@ -325,7 +327,8 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
     },
 
     /** The wall of a member: their posts and what others wrote there, newest first, as the viewer may see. */
-    async listWall(viewer: Viewer | null, ownerId: number, cursor: string | undefined, known?: { facts: ViewerFacts }): Promise<Page<PostItem>> {
+    /** `owner`, on a first page from the cache: the cached window it comes from (it lives exactly as long as the page is current: fragment owner). */
+    async listWall(viewer: Viewer | null, ownerId: number, cursor: string | undefined, known?: { facts: ViewerFacts }): Promise<Page<PostItem> & { owner?: object }> {
       const before = decodeCursor(cursor);
       if (!before) {
         // The first page comes from the cached window when it holds enough posts this viewer may see.
@@ -334,7 +337,7 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore }) {
         const visible = wall.rows.filter((r) => canViewPost(viewer, r, relationFrom(facts, r)));
         if (visible.length > PAGE_SIZE || wall.complete) {
           const page = toPage(visible, PAGE_SIZE);
-          return { items: buildItems(viewer, page.items, wall.extras, facts), next: page.next };
+          return { items: buildItems(viewer, page.items, wall.extras, facts), next: page.next, owner: wall };
         }
       }
       const rows = await listWallPosts(db, ownerId, activeId(viewer), PAGE_SIZE + 1, before);

@@ -210,7 +210,7 @@ export interface ProfileTags {
 
 export interface ProfilePage {
   /** the first page of the wall, or the page after the cursor given */
-  wall: Page<PostItem>;
+  wall: Page<PostItem> & { owner?: object };
   owner: ProfileRow;
   tags: ProfileTags;
   /** answered active questions, in the admin's order */

@@ -3,7 +3,9 @@
 import { deleteAllUserSessions, deleteSession, findSessionWithUser, insertSession, touchSession } from '../repos/sessions.ts';
 import type { Executor } from '../db/executor.ts';
 import { notifyBus } from '../repos/live-events.ts';
-import type { RequestMeta, ServiceDeps, Viewer } from './context.ts';
+import type { CachingDeps, RequestMeta, ServiceDeps, Viewer } from './context.ts';
+import { cacheTags } from './content-cache.ts';
+import type { SessionWithUser } from '../repos/sessions.ts';
 import { generateToken, hashToken } from './tokens.ts';
 
 const LAST_SEEN_EVERY_MS = 5 * 60_000;
@@ -16,8 +18,6 @@ export interface NewSession {
 
 export interface ValidatedSession {
   viewer: Viewer;
-  /** unread notifications (header badge), when asked for */
-  unreadCount: number | undefined;
   /** set when the expiry moved: the cookie must be sent again */
   renewedExpiresAt?: Date;
 }
@@ -38,33 +38,62 @@ export async function startSession(db: Executor, deps: ServiceDeps, userId: numb
  */
 export async function revokeAllSessions(db: Executor, userId: number): Promise<number> {
   const ended = await deleteAllUserSessions(db, userId);
-  await notifyBus(db, { t: 's', u: userId });
+  await sessionsChanged(db, userId);
   return ended;
 }
 
-export function createSessionService(deps: ServiceDeps) {
-  const { db, config } = deps;
+/**
+ * Something the request hook reads about a member changed (a session ended, their role, status,
+ * locale or sanctions): every instance drops its cached copy at commit (server/live/hub.ts) and
+ * rechecks their live sockets. Call inside the writer's transaction; the service also
+ * invalidates cacheTags.sessions after the commit, so that this instance never waits for the bus.
+ */
+export async function sessionsChanged(db: Executor, userId: number): Promise<void> {
+  await notifyBus(db, { t: 's', u: userId });
+}
+
+// The session and its member as the last lookup found them. The request hook runs on every
+// signed-in request, so the lookup is cached (cacheTags.sessions and cacheTags.member of the
+// member); expiry and suspension end dates are compared with the clock on each request, and the
+// writes that extend the session update the cached copy.
+interface CachedSession {
+  row: SessionWithUser | undefined;
+}
+
+export function createSessionService(deps: CachingDeps) {
+  const { db, config, cache } = deps;
   const now = () => deps.now?.() ?? new Date();
   const lifetimeMs = config.sessionDays * DAY_MS;
 
+  const lookup = (id: string) =>
+    cache.get<CachedSession>(`session:${id}`, async () => {
+      const row = await findSessionWithUser(db, id);
+      // An unknown token is not kept: the session may be created in a moment.
+      return row ? { value: { row }, tags: [cacheTags.sessions(row.id), cacheTags.member(row.id)] } : { value: { row }, tags: [], keep: false };
+    });
+
   return {
-    async validate(token: string | undefined, ip: string, opts: { withUnread?: boolean } = {}): Promise<ValidatedSession | null> {
+    async validate(token: string | undefined, ip: string): Promise<ValidatedSession | null> {
       // Tokens are 32 base32 characters; anything else cannot be one and costs no query.
       if (!token || !/^[a-z2-7]{32}$/.test(token)) return null;
       const id = hashToken(token);
-      const row = await findSessionWithUser(db, id, opts);
+      const cached = await lookup(id);
+      const row = cached.row;
       if (!row) return null;
       const t = now();
       if (row.expires_at.getTime() <= t.getTime()) {
         await deleteSession(db, id);
+        cache.invalidate([cacheTags.sessions(row.id)]);
         return null;
       }
       let renewedExpiresAt: Date | undefined;
       if (row.expires_at.getTime() - t.getTime() < lifetimeMs / 2) {
         renewedExpiresAt = new Date(t.getTime() + lifetimeMs);
         await touchSession(db, id, { expiresAt: renewedExpiresAt, lastSeenAt: t, ip });
+        cached.row = { ...row, expires_at: renewedExpiresAt, last_seen_at: t, session_ip: ip };
       } else if (t.getTime() - row.last_seen_at.getTime() > LAST_SEEN_EVERY_MS || row.session_ip !== ip) {
         await touchSession(db, id, { lastSeenAt: t, ip });
+        cached.row = { ...row, last_seen_at: t, session_ip: ip };
       }
       return {
         viewer: {
@@ -77,7 +106,6 @@ export function createSessionService(deps: ServiceDeps) {
           sessionId: id,
           ...(row.must_acknowledge ? { mustAcknowledge: true } : {}),
         },
-        unreadCount: row.unread_count === null ? undefined : Number(row.unread_count),
         ...(renewedExpiresAt ? { renewedExpiresAt } : {}),
       };
     },

@@ -11,6 +11,7 @@
 // - A new topic enters the home feed of its category's followers in the transaction that creates
 //   it (topics are public, so every follower may see it); following a category brings its recent
 //   topics into the feed, unfollowing takes them out (server/repos/feed.ts).
+import { cacheTags } from './content-cache.ts';
 import { NotFoundError, UnauthenticatedError, ValidationError, type FieldError } from '../errors.ts';
 import { decodeCursor, toPage, type Page } from '../db/pagination.ts';
 import type { ForumCategory } from '../db/schema.ts';
@@ -140,7 +141,7 @@ const live = (trx: Executor, topicId: number, kind: 'reply' | 'reply_deleted' | 
   recordLiveEvents(trx, [{ channel: `topic:${topicId}`, kind, subjectId }]);
 
 export function createTopicService(deps: WritingDeps) {
-  const { db } = deps;
+  const { db, cache } = deps;
   const now = () => deps.now?.() ?? new Date();
   const viewerId = (viewer: Viewer | null) => (isActive(viewer) ? viewer.id : null);
 
@@ -575,6 +576,8 @@ export function createTopicService(deps: WritingDeps) {
           await audit(trx, 'moderation.topic_reply_removed', meta, { actorId: viewer.id, targetUserId: r.author_id, details: { topicId: r.topic_id, replyId: r.id } });
         }
       });
+      // Its notifications went with it (the unread counts of those notified).
+      cache.invalidate([cacheTags.forumHidden]);
       return r;
     },
 

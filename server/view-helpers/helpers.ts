@@ -41,27 +41,112 @@ export function formatDate(value: unknown, locale: Locale, style: 'short' | 'med
 // everything else the block depends on (the viewer's flags: liked, may edit…). Inside a fragment
 // only the context, the locale, @root.csrfToken and @root.currentPath may be used: the last two
 // differ per request and are rendered as slots, filled in on the way out.
+//
+// Pages rendered to bytes (renderer.pageBytes) go further: a fragment keeps its UTF-8 bytes too,
+// and the page holds only a reference to it, replaced by those bytes (slots filled) when the page
+// is written out. Encoding a page costs about as much as rendering it (its thousands of pieces
+// are joined, then encoded); this way only what is particular to the request is encoded. A
+// fragment inside another one is part of the outer one's bytes.
 const FRAGMENT_CSRF = `fragment-csrf-${randomBytes(9).toString('hex')}`;
 const FRAGMENT_PATH = `fragment-path-${randomBytes(9).toString('hex')}`;
-const fragments = new WeakMap<object, Map<string, string>>();
+const FRAGMENT_REF = `\u0000fragment-${randomBytes(9).toString('hex')}-`;
+const FRAGMENT_VARIANTS_MAX = 32;
+
+type Slot = 'csrf' | 'path';
+
+interface Fragment {
+  html: string;
+  /** the bytes between slots, and which slot follows each (one fewer than the pieces) */
+  bytes?: { pieces: Buffer[]; slots: Slot[] };
+}
+
+/** Where a page rendered to bytes collects the fragments it refers to (renderer.pageBytes). */
+export const FRAGMENT_SINK = Symbol('fragment sink');
+export type FragmentSink = Fragment[];
+
+const fragments = new WeakMap<object, Map<string, Fragment>>();
+/** > 0 while a fragment is being rendered: fragments inside it are inlined into its HTML */
+let rendering = 0;
+
+function bytesOf(fragment: Fragment): { pieces: Buffer[]; slots: Slot[] } {
+  if (!fragment.bytes) {
+    const pieces: Buffer[] = [];
+    const slots: Slot[] = [];
+    let at = 0;
+    const slotPattern = new RegExp(`${FRAGMENT_CSRF}|${FRAGMENT_PATH}`, 'g');
+    for (const m of fragment.html.matchAll(slotPattern)) {
+      pieces.push(Buffer.from(fragment.html.slice(at, m.index), 'utf8'));
+      slots.push(m[0] === FRAGMENT_CSRF ? 'csrf' : 'path');
+      at = m.index + m[0].length;
+    }
+    pieces.push(Buffer.from(fragment.html.slice(at), 'utf8'));
+    fragment.bytes = { pieces, slots };
+  }
+  return fragment.bytes;
+}
+
+/**
+ * The bytes of a page rendered with a fragment sink: its own text encoded, each fragment
+ * reference replaced by the fragment's bytes with the request's CSRF token and path in the slots.
+ */
+export function pageBytes(html: string, sink: FragmentSink, root: { csrfToken?: unknown; currentPath?: unknown }, escape: (s: string) => string): Buffer {
+  if (!sink.length) return Buffer.from(html, 'utf8');
+  const fill: Record<Slot, Buffer> = {
+    csrf: Buffer.from(escape(String(root.csrfToken ?? '')), 'utf8'),
+    path: Buffer.from(escape(String(root.currentPath ?? '')), 'utf8'),
+  };
+  const out: Buffer[] = [];
+  let at = 0;
+  let total = 0;
+  const add = (b: Buffer) => {
+    out.push(b);
+    total += b.length;
+  };
+  for (let i = html.indexOf(FRAGMENT_REF); i !== -1; i = html.indexOf(FRAGMENT_REF, at)) {
+    const end = html.indexOf('\u0000', i + FRAGMENT_REF.length);
+    const fragment = sink[Number(html.slice(i + FRAGMENT_REF.length, end))]!;
+    add(Buffer.from(html.slice(at, i), 'utf8'));
+    const { pieces, slots } = bytesOf(fragment);
+    for (let k = 0; k < pieces.length; k++) {
+      add(pieces[k]!);
+      if (k < slots.length) add(fill[slots[k]!]);
+    }
+    at = end + 1;
+  }
+  add(Buffer.from(html.slice(at), 'utf8'));
+  return Buffer.concat(out, total);
+}
 
 function fragmentHelper(hbs: Hbs) {
   return function (this: unknown, ...args: unknown[]) {
     const options = args.pop() as HelperOptions;
     const [owner, ...parts] = args;
     if (!owner || typeof owner !== 'object') return options.fn(this);
-    const root = ((options.data as { root?: Record<string, unknown> } | undefined)?.root ?? {}) as Record<string, unknown>;
+    const root = ((options.data as { root?: Record<string | symbol, unknown> } | undefined)?.root ?? {}) as Record<string | symbol, unknown>;
     const key = `${String(root.locale)}|${parts.map(String).join('|')}`;
     let byKey = fragments.get(owner);
     if (!byKey) fragments.set(owner, (byKey = new Map()));
-    let html = byKey.get(key);
-    if (html === undefined) {
+    let fragment = byKey.get(key);
+    if (fragment === undefined) {
+      // Many viewers with different flags on one owner (a list's variant names each item's):
+      // keep the latest few renderings rather than one per viewer.
+      if (byKey.size >= FRAGMENT_VARIANTS_MAX) byKey.clear();
       const data = hbs.createFrame(options.data);
       data.root = { ...root, csrfToken: FRAGMENT_CSRF, currentPath: FRAGMENT_PATH };
-      html = options.fn(this, { data });
-      byKey.set(key, html);
+      rendering += 1;
+      try {
+        fragment = { html: options.fn(this, { data }) };
+      } finally {
+        rendering -= 1;
+      }
+      byKey.set(key, fragment);
     }
-    return html.replaceAll(FRAGMENT_CSRF, hbs.escapeExpression(String(root.csrfToken ?? ''))).replaceAll(FRAGMENT_PATH, hbs.escapeExpression(String(root.currentPath ?? '')));
+    const sink = root[FRAGMENT_SINK] as FragmentSink | undefined;
+    if (sink && rendering === 0) {
+      sink.push(fragment);
+      return `${FRAGMENT_REF}${sink.length - 1}\u0000`;
+    }
+    return fragment.html.replaceAll(FRAGMENT_CSRF, hbs.escapeExpression(String(root.csrfToken ?? ''))).replaceAll(FRAGMENT_PATH, hbs.escapeExpression(String(root.currentPath ?? '')));
   };
 }
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { registerHelpers } from './helpers.ts';
+import { FRAGMENT_SINK, pageBytes, registerHelpers, type FragmentSink } from './helpers.ts';
 
 export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
 
@@ -27,6 +27,8 @@ const COMPILE_OPTIONS = { strict: false, noEscape: false, preventIndent: true } 
 
 export interface Renderer {
   page(name: string, context: Record<string, unknown>, layout?: string): string;
+  /** The page as the bytes to send (fragments kept encoded: server/view-helpers/helpers.ts). */
+  pageBytes(name: string, context: Record<string, unknown>, layout?: string): Buffer;
   partial(name: string, context: Record<string, unknown>): string;
   has(name: string): boolean;
 }
@@ -54,6 +56,11 @@ export function createRenderer(viewsDir = VIEWS_DIR): Renderer {
       const wrap = layouts.get(layout);
       if (!wrap) throw new Error(`No layout "${layout}"`);
       return wrap({ ...context, body });
+    },
+    pageBytes(name, context, layout = 'main') {
+      const sink: FragmentSink = [];
+      const html = this.page(name, { ...context, [FRAGMENT_SINK]: sink }, layout);
+      return pageBytes(html, sink, context as { csrfToken?: unknown; currentPath?: unknown }, hbs.escapeExpression);
     },
     partial(name, context) {
       const template = partials.get(name);

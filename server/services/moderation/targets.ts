@@ -272,7 +272,7 @@ export function registerTopicTargets(registry: TargetRegistry, deps: { db: Execu
       return true;
     },
     remove: (trx, id) => deleteTopic(trx, id),
-    tags: (info) => [cacheTags.profile(info.authorId)],
+    tags: (info) => [cacheTags.profile(info.authorId), cacheTags.forumHidden],
   });
 
   const replyInfo = async (ex: Executor, id: number): Promise<TargetInfo | undefined> => {
@@ -310,6 +310,6 @@ export function registerTopicTargets(registry: TargetRegistry, deps: { db: Execu
       await tell(trx, r.topic_id, 'reply_deleted', id);
       return true;
     },
-    tags: () => [],
+    tags: () => [cacheTags.forumHidden],
   });
 }
