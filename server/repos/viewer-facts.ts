@@ -1,7 +1,9 @@
 // What a page needs to know about the person viewing it, in one statement: whom among these
 // members they follow and who among them follow back, which of these posts mention them, which
-// posts and comments they liked, and who is blocked or muted between them and these members. Pages take everything else from the content cache
-// (server/services/content-cache.ts), so this is the one query they make per viewer.
+// posts and comments they liked, and who is blocked or muted between them and these members.
+// Pages build the same facts from cached parts (server/services/viewer-facts.ts, with the queries
+// at the end of this file) and ask this statement only for what is too large to keep; live views
+// (server/repos/live-views.ts) read it for many viewers at once.
 import { sql } from 'kysely';
 import type { Executor } from '../db/executor.ts';
 

@@ -101,7 +101,7 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
   return {
     /**
      * The post page: the post and one page of its comments with what this viewer may do, from the
-     * content cache plus one query about the viewer; "not found" when they may not see the post.
+     * content cache and the viewer's cached facts (server/services/viewer-facts.ts); "not found" when they may not see the post.
      */
     async page(viewer: Viewer | null, postId: number, cursor: string | undefined): Promise<PostPage> {
       const model = await posts.pageModel(postId);

@@ -2,7 +2,7 @@
 // by those members, posts on their wall, new topics of categories they follow), and for visitors
 // the instance's recent public posts and its latest topics.
 // A page is one range scan of the member's materialised inbox (server/repos/feed.ts explains
-// why), then the cached post models and one query of the viewer's facts (posts.viewPosts), which
+// why), then the cached post models and the viewer's facts from the member cache (posts.viewPosts), which
 // checks again that the viewer may see each post, and, when the page holds topics, one query of
 // their cards (topics are public). A page may therefore show fewer than PAGE_SIZE
 // posts (one whose visibility narrowed since); the "older posts" cursor follows the inbox, not

@@ -395,7 +395,7 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore; memb
 
     /**
      * Posts by id, in that order, as this viewer may see them (those they may not are left out):
-     * cached models plus one query about the viewer. For lists whose ids come from elsewhere
+     * cached models plus the viewer's cached facts. For lists whose ids come from elsewhere
      * (a feed page).
      */
     async viewPosts(viewer: Viewer | null, ids: readonly number[]): Promise<PostItem[]> {

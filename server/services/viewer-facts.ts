@@ -38,39 +38,26 @@ export function createViewerFacts({ db, cache, memberCache }: ViewerFactsDeps) {
   const relations = (viewerId: number) =>
     memberCache.get<ViewerRelations>(`relations:${viewerId}`, async () => ({ value: await findViewerRelations(db, viewerId), tags: [cacheTags.relations(viewerId)] }));
 
-  async function postPeople(ids: readonly number[]): Promise<Map<number, PostPeople>> {
+  /** Values per id from the content cache, the missing ones loaded in one call; each kept under its post's tag. */
+  async function byId<T>(prefix: string, ids: readonly number[], load: (missing: number[]) => Promise<Map<number, { value: T; postId: number }>>): Promise<Map<number, T>> {
     if (!ids.length) return new Map();
-    const got = await cache.getMany<PostPeople>(
-      ids.map((id) => POST_KEY + id),
+    const got = await cache.getMany<T>(
+      ids.map((id) => prefix + id),
       async (missing) => {
-        const found = await findPostPeople(
-          db,
-          missing.map((k) => Number(k.slice(POST_KEY.length))),
-        );
-        const loaded = new Map<string, Loaded<PostPeople>>();
-        for (const [id, people] of found) loaded.set(POST_KEY + id, { value: people, tags: [cacheTags.post(id)] });
+        const found = await load(missing.map((k) => Number(k.slice(prefix.length))));
+        const loaded = new Map<string, Loaded<T>>();
+        for (const [id, { value, postId }] of found) loaded.set(prefix + id, { value, tags: [cacheTags.post(postId)] });
         return loaded;
       },
     );
-    return new Map([...got].map(([k, v]) => [Number(k.slice(POST_KEY.length)), v]));
+    return new Map([...got].map(([k, v]) => [Number(k.slice(prefix.length)), v]));
   }
 
-  async function commentLikers(ids: readonly number[]): Promise<Map<number, KeptSet>> {
-    if (!ids.length) return new Map();
-    const got = await cache.getMany<KeptSet>(
-      ids.map((id) => COMMENT_KEY + id),
-      async (missing) => {
-        const found = await findCommentLikers(
-          db,
-          missing.map((k) => Number(k.slice(COMMENT_KEY.length))),
-        );
-        const loaded = new Map<string, Loaded<KeptSet>>();
-        for (const [id, c] of found) loaded.set(COMMENT_KEY + id, { value: c.likers, tags: [cacheTags.post(c.postId)] });
-        return loaded;
-      },
-    );
-    return new Map([...got].map(([k, v]) => [Number(k.slice(COMMENT_KEY.length)), v]));
-  }
+  const postPeople = (ids: readonly number[]) =>
+    byId<PostPeople>(POST_KEY, ids, async (missing) => new Map([...(await findPostPeople(db, missing))].map(([id, value]) => [id, { value, postId: id }])));
+
+  const commentLikers = (ids: readonly number[]) =>
+    byId<KeptSet>(COMMENT_KEY, ids, async (missing) => new Map([...(await findCommentLikers(db, missing))].map(([id, c]) => [id, { value: c.likers, postId: c.postId }])));
 
   return {
     /** The facts findViewerFacts would answer, from the caches (and the database only for sets too large to keep). */
