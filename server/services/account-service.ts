@@ -6,9 +6,8 @@ import { deleteUserSession, listUserSessions } from '../repos/sessions.ts';
 import type { Session } from '../db/schema.ts';
 import { audit } from './audit-service.ts';
 import type { CachingDeps, RequestMeta, Viewer } from './context.ts';
-import { cacheTags } from './content-cache.ts';
 import { checkNewPassword, hashPassword, verifyPassword } from './passwords.ts';
-import { revokeAllSessions, sessionsChanged, startSession, type NewSession } from './session-service.ts';
+import { dropCachedSessions, revokeAllSessions, sessionsChanged, startSession, type NewSession } from './session-service.ts';
 import { assertValid } from './validation.ts';
 
 export interface PasswordChangeInput {
@@ -19,7 +18,6 @@ export interface PasswordChangeInput {
 
 export function createAccountService(deps: CachingDeps) {
   const { db, cache } = deps;
-  const sessionsChangedHere = (userId: number) => cache.invalidate([cacheTags.sessions(userId)]);
 
   return {
     /** Changes the password, ends every session (this one included) and opens a fresh one here. */
@@ -47,7 +45,7 @@ export function createAccountService(deps: CachingDeps) {
         await audit(trx, 'account.password_changed', meta, { actorId: user.id, targetUserId: user.id, details: { sessionsEnded: ended } });
         return session;
       });
-      sessionsChangedHere(user.id);
+      dropCachedSessions(cache, user.id);
       return session;
     },
 
@@ -68,7 +66,7 @@ export function createAccountService(deps: CachingDeps) {
         });
         return { wasCurrent: sessionId === viewer.sessionId };
       });
-      sessionsChangedHere(viewer.id);
+      dropCachedSessions(cache, viewer.id);
       return revoked;
     },
 
@@ -78,7 +76,7 @@ export function createAccountService(deps: CachingDeps) {
         await updateLocale(trx, viewer.id, locale);
         await sessionsChanged(trx, viewer.id);
       });
-      sessionsChangedHere(viewer.id);
+      dropCachedSessions(cache, viewer.id);
     },
   };
 }

@@ -7,8 +7,7 @@ import { decodeCursor, toPage, type Page } from '../db/pagination.ts';
 import type { User } from '../db/schema.ts';
 import { audit } from './audit-service.ts';
 import type { CachingDeps, RequestMeta, Viewer } from './context.ts';
-import { cacheTags } from './content-cache.ts';
-import { sessionsChanged } from './session-service.ts';
+import { dropCachedSessions, sessionsChanged } from './session-service.ts';
 
 const PAGE_SIZE = 50;
 
@@ -38,7 +37,7 @@ export function createApprovalService({ db, cache }: CachingDeps) {
         });
         return true;
       });
-      if (decided) cache.invalidate([cacheTags.sessions(userId)]);
+      if (decided) dropCachedSessions(cache, userId);
       return decided;
     },
   };

@@ -16,9 +16,8 @@ import { listActiveQuestions, saveAnswers } from '../repos/profiles.ts';
 import type { User } from '../db/schema.ts';
 import { audit } from './audit-service.ts';
 import type { CachingDeps, RequestMeta, Viewer } from './context.ts';
-import { cacheTags } from './content-cache.ts';
 import { checkNewPassword, hashPassword, verifyAgainstNothing, verifyPassword } from './passwords.ts';
-import { sessionsChanged, startSession, type NewSession } from './session-service.ts';
+import { dropCachedSessions, sessionsChanged, startSession, type NewSession } from './session-service.ts';
 import { assertValid, checkDisplayName, checkEmail, checkHandle, clean, isUniqueViolation } from './validation.ts';
 import { readAnswers } from './profile-service.ts';
 
@@ -151,7 +150,7 @@ export function createAuthService(deps: CachingDeps) {
         await sessionsChanged(trx, viewer.id);
         await audit(trx, 'auth.logout', meta, { actorId: viewer.id, targetUserId: viewer.id });
       });
-      cache.invalidate([cacheTags.sessions(viewer.id)]);
+      dropCachedSessions(cache, viewer.id);
     },
 
     /** What the sign-up page should offer, given the mode and an invitation link, if any. */

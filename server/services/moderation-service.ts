@@ -67,7 +67,7 @@ import { canManageModerationSettings, canModerate, canReport, canSanction, isAct
 import type { Executor } from '../db/executor.ts';
 import { audit, type AuditAction } from './audit-service.ts';
 import type { CachingDeps, RequestMeta, Viewer } from './context.ts';
-import { revokeAllSessions, sessionsChanged } from './session-service.ts';
+import { dropCachedSessions, revokeAllSessions, sessionsChanged } from './session-service.ts';
 import { cacheTags } from './content-cache.ts';
 import type { ContentAction, TargetInfo, TargetRegistry } from './moderation/targets.ts';
 import { assertValid, checkText, clean } from './validation.ts';
@@ -361,7 +361,8 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
         });
         return s;
       });
-      cache.invalidate([cacheTags.member(member.id), cacheTags.sessions(member.id)]);
+      cache.invalidate([cacheTags.member(member.id)]);
+      dropCachedSessions(cache, member.id);
       return created;
     },
 
@@ -382,7 +383,7 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
           details: { sanctionId: s.id, kind: s.kind, reason, before: { lifted: false, endsAt: s.ends_at?.toISOString() ?? null }, after: { lifted: true } },
         });
       });
-      cache.invalidate([cacheTags.sessions(s.user_id)]);
+      dropCachedSessions(cache, s.user_id);
       await queueChanged();
       return s;
     },
@@ -435,7 +436,7 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
         await acknowledgeSanction(trx, id, viewer.id, now());
         await sessionsChanged(trx, viewer.id);
       });
-      cache.invalidate([cacheTags.sessions(viewer.id)]);
+      dropCachedSessions(cache, viewer.id);
     },
 
     async appeal(viewer: Viewer | null, id: number, raw: string | undefined, meta: RequestMeta): Promise<void> {

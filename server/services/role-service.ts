@@ -4,8 +4,8 @@ import { ROLES, type Role } from '../db/schema.ts';
 import { findUserByHandle, updateRole } from '../repos/users.ts';
 import { audit } from './audit-service.ts';
 import type { ServiceDeps } from './context.ts';
-import { cacheTags, type ContentCache } from './content-cache.ts';
-import { sessionsChanged } from './session-service.ts';
+import type { ContentCache } from './content-cache.ts';
+import { dropCachedSessions, sessionsChanged } from './session-service.ts';
 
 export class RoleChangeError extends Error {}
 
@@ -24,7 +24,7 @@ export function createRoleService({ db, cache }: ServiceDeps & { cache?: Content
         }
         return { id: user.id, handle: user.handle, from: user.role, to: role as Role };
       });
-      cache?.invalidate([cacheTags.sessions(changed.id)]);
+      dropCachedSessions(cache, changed.id);
       return { handle: changed.handle, from: changed.from, to: changed.to };
     },
   };

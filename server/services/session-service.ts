@@ -4,7 +4,7 @@ import { deleteAllUserSessions, deleteSession, findSessionWithUser, insertSessio
 import type { Executor } from '../db/executor.ts';
 import { notifyBus } from '../repos/live-events.ts';
 import type { CachingDeps, RequestMeta, ServiceDeps, Viewer } from './context.ts';
-import { cacheTags } from './content-cache.ts';
+import { cacheTags, type ContentCache } from './content-cache.ts';
 import type { SessionWithUser } from '../repos/sessions.ts';
 import { generateToken, hashToken } from './tokens.ts';
 
@@ -52,6 +52,14 @@ export async function sessionsChanged(db: Executor, userId: number): Promise<voi
   await notifyBus(db, { t: 's', u: userId });
 }
 
+/**
+ * The other half of sessionsChanged, after the commit: this instance drops its cached lookups of
+ * the member at once. Local only, since the bus message of sessionsChanged tells every instance.
+ */
+export function dropCachedSessions(cache: Pick<ContentCache, 'invalidateLocal'> | undefined, userId: number): void {
+  cache?.invalidateLocal([cacheTags.sessions(userId)]);
+}
+
 // The session and its member as the last lookup found them. The request hook runs on every
 // signed-in request, so the lookup is cached (cacheTags.sessions and cacheTags.member of the
 // member); expiry and suspension end dates are compared with the clock on each request, and the
@@ -83,7 +91,8 @@ export function createSessionService(deps: CachingDeps) {
       const t = now();
       if (row.expires_at.getTime() <= t.getTime()) {
         await deleteSession(db, id);
-        cache.invalidate([cacheTags.sessions(row.id)]);
+        // Other instances see the expiry on their own copy.
+        cache.invalidateLocal([cacheTags.sessions(row.id)]);
         return null;
       }
       let renewedExpiresAt: Date | undefined;

@@ -48,18 +48,20 @@ export function createRenderer(viewsDir = VIEWS_DIR): Renderer {
   const pages = new Map(walk(path.join(viewsDir, 'pages')).map((f) => [nameOf(path.join(viewsDir, 'pages'), f), compile(f)]));
   const layouts = new Map(walk(path.join(viewsDir, 'layouts')).map((f) => [nameOf(path.join(viewsDir, 'layouts'), f), compile(f)]));
 
+  const page = (name: string, context: Record<string | symbol, unknown>, layout = 'main') => {
+    const template = pages.get(name);
+    if (!template) throw new Error(`No page template "${name}"`);
+    const body = template(context);
+    const wrap = layouts.get(layout);
+    if (!wrap) throw new Error(`No layout "${layout}"`);
+    return wrap({ ...context, body });
+  };
+
   return {
-    page(name, context, layout = 'main') {
-      const template = pages.get(name);
-      if (!template) throw new Error(`No page template "${name}"`);
-      const body = template(context);
-      const wrap = layouts.get(layout);
-      if (!wrap) throw new Error(`No layout "${layout}"`);
-      return wrap({ ...context, body });
-    },
+    page,
     pageBytes(name, context, layout = 'main') {
       const sink: FragmentSink = [];
-      const html = this.page(name, { ...context, [FRAGMENT_SINK]: sink }, layout);
+      const html = page(name, { ...context, [FRAGMENT_SINK]: sink }, layout);
       return pageBytes(html, sink, context as { csrfToken?: unknown; currentPath?: unknown }, hbs.escapeExpression);
     },
     partial(name, context) {
