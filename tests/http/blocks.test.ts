@@ -4,10 +4,10 @@
 // member's writing from the one who muted. The known leak of other systems — a blocked member
 // still reading the blocker's comments under someone else's post — is checked explicitly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Response } from 'supertest';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
 import type { User } from '../../server/db/schema.ts';
+import { idFrom } from '../support/social.ts';
 
 let t: TestApp;
 let blocker: User;
@@ -18,10 +18,6 @@ let blockedC: Client;
 let thirdC: Client;
 
 const submit = async (c: Client, path: string, fields: Record<string, string> = {}) => c.submit(path, fields, { csrf: await c.token() });
-function idFrom(res: Response, kind: 'post' | 'comment'): number {
-  expect(res.status, res.text.slice(0, 300)).toBe(303);
-  return Number(new RegExp(`#${kind}-(\\d+)`).exec(res.headers.location!)![1]);
-}
 const newPost = async (c: Client, wall: string, body: string) => idFrom(await c.submitMultipart(`/@${wall}/posts`, { body, visibility: 'public' }, {}, { csrf: await c.token() }), 'post');
 const newComment = async (c: Client, postId: number, body: string) => idFrom(await submit(c, `/posts/${postId}/comments`, { body }), 'comment');
 

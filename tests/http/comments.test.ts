@@ -3,11 +3,11 @@
 // field, and mentions that notify only people who may read the post.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Handlebars from 'handlebars';
-import type { Response } from 'supertest';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
 import { translator } from '../../server/i18n/index.ts';
 import type { User } from '../../server/db/schema.ts';
+import { idFrom } from '../support/social.ts';
 
 const fr = translator('fr');
 const msg = (key: string, params?: Record<string, unknown>) => Handlebars.escapeExpression(fr(key, params));
@@ -24,10 +24,6 @@ let strangerC: Client;
 
 const submit = async (c: Client, path: string, fields: Record<string, string> = {}) => c.submit(path, fields, { csrf: await c.token() });
 
-function idFrom(res: Response, kind: 'post' | 'comment'): number {
-  expect(res.status, res.text.slice(0, 300)).toBe(303);
-  return Number(new RegExp(`#${kind}-(\\d+)`).exec(res.headers.location!)![1]);
-}
 async function newPost(body: string, visibility = 'public'): Promise<number> {
   return idFrom(await authorC.submitMultipart('/@cm_author/posts', { body, visibility }, {}, { csrf: await authorC.token() }), 'post');
 }

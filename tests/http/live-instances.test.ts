@@ -6,12 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import pg from 'pg';
-import type { Response } from 'supertest';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { onPostgres } from '../support/database.ts';
 import { createUser } from '../support/factories.ts';
 import { LiveClient, type LiveMessage } from '../support/live.ts';
 import { openPostgres } from '../../server/db/connection.ts';
+import { idFrom } from '../support/social.ts';
 
 // Postgres only (CI's second pass runs it): the embedded database is one connection inside one
 // process, so it can neither be shared by two server instances nor hold two transactions at once.
@@ -27,10 +27,6 @@ describe.skipIf(!onPostgres())('two instances on one Postgres', () => {
     const s = await LiveClient.open(app.origin, client ? { client } : {});
     sockets.push(s);
     return s;
-  }
-  function idFrom(res: Response, kind: 'post' | 'comment'): number {
-    expect(res.status, res.text.slice(0, 300)).toBe(303);
-    return Number(new RegExp(`#${kind}-(\\d+)`).exec(res.headers.location!)![1]);
   }
   async function newPost(body: string, visibility = 'public'): Promise<number> {
     return idFrom(await aliceA.submitMultipart('/@li_alice/posts', { body, visibility }, {}, { csrf: await aliceA.token() }), 'post');

@@ -3,7 +3,6 @@
 // duplicates, sessions ending, and a post becoming private while people watch it.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Response } from 'supertest';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { createUser, PASSWORD } from '../support/factories.ts';
 import { onPostgres } from '../support/database.ts';
@@ -11,6 +10,7 @@ import { insertComment } from '../../server/repos/comments.ts';
 import { recordLiveEvents } from '../../server/repos/live-events.ts';
 import { LiveClient, type LiveMessage } from '../support/live.ts';
 import type { User } from '../../server/db/schema.ts';
+import { idFrom } from '../support/social.ts';
 
 let t: TestApp;
 let alice: User;
@@ -23,10 +23,6 @@ async function open(client?: Client, opts: { origin?: string | null } = {}) {
   const s = await LiveClient.open(t.origin, { ...(client ? { client } : {}), ...opts });
   sockets.push(s);
   return s;
-}
-function idFrom(res: Response, kind: 'post' | 'comment'): number {
-  expect(res.status, res.text.slice(0, 300)).toBe(303);
-  return Number(new RegExp(`#${kind}-(\\d+)`).exec(res.headers.location!)![1]);
 }
 async function newPost(body: string, visibility = 'public'): Promise<number> {
   return idFrom(await aliceC.submitMultipart('/@lv_alice/posts', { body, visibility }, {}, { csrf: await aliceC.token() }), 'post');

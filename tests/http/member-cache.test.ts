@@ -18,7 +18,7 @@ import supertest from 'supertest';
 import type { Response } from 'supertest';
 import { createTestApp, csrfFrom, type Client, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
-import { publishPost } from '../support/social.ts';
+import { idFrom, publishPost } from '../support/social.ts';
 import type { User } from '../../server/db/schema.ts';
 import type { Viewer } from '../../server/services/index.ts';
 import { cacheTags, createContentCache } from '../../server/services/content-cache.ts';
@@ -51,10 +51,6 @@ afterAll(async () => {
 
 const submit = async (c: Client, path: string, fields: Record<string, string> = {}) => c.submit(path, fields, { csrf: await c.token() });
 
-function idFrom(res: Response, kind: 'post' | 'comment'): number {
-  expect(res.status, res.text.slice(0, 300)).toBe(303);
-  return Number(new RegExp(`#${kind}-(\\d+)`).exec(res.headers.location!)![1]);
-}
 const newComment = async (c: Client, postId: number, body: string, parentId?: number) =>
   idFrom(await submit(c, `/posts/${postId}/comments`, { body, ...(parentId ? { parentId: String(parentId) } : {}) }), 'comment');
 

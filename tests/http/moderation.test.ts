@@ -5,10 +5,10 @@
 // effect on every surface, graded sanctions (warning to acknowledge, limit → held posts,
 // suspension ending sessions, one appeal, lifting), and the audit events of each action.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Response } from 'supertest';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
 import type { User } from '../../server/db/schema.ts';
+import { idFrom } from '../support/social.ts';
 
 let t: TestApp;
 let author: User;
@@ -25,10 +25,6 @@ let modC: Client;
 let adminC: Client;
 
 const submit = async (c: Client, path: string, fields: Record<string, string> = {}) => c.submit(path, fields, { csrf: await c.token() });
-function idFrom(res: Response, kind: 'post' | 'comment'): number {
-  expect(res.status, res.text.slice(0, 300)).toBe(303);
-  return Number(new RegExp(`#${kind}-(\\d+)`).exec(res.headers.location!)![1]);
-}
 async function newPost(c: Client, wall: string, body: string, visibility = 'public'): Promise<number> {
   return idFrom(await c.submitMultipart(`/@${wall}/posts`, { body, visibility }, {}, { csrf: await c.token() }), 'post');
 }

@@ -2,13 +2,13 @@
 // preferences page (a kind turned off is not created), "mark all read", and who may reach the
 // pages.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Response } from 'supertest';
 import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
 import { NOTIFICATION_KINDS } from '../../server/services/notification-kinds.ts';
 import { loadCatalog } from '../../server/i18n/index.ts';
 import type { User } from '../../server/db/schema.ts';
 import { cacheTags } from '../../server/services/content-cache.ts';
+import { idFrom } from '../support/social.ts';
 
 let t: TestApp;
 let ann: User;
@@ -18,10 +18,6 @@ let benC: Client;
 let camC: Client;
 let danC: Client;
 
-function idFrom(res: Response, kind: 'post' | 'comment'): number {
-  expect(res.status, res.text.slice(0, 300)).toBe(303);
-  return Number(new RegExp(`#${kind}-(\\d+)`).exec(res.headers.location!)![1]);
-}
 async function newPost(c: Client, handle: string, body: string, visibility = 'members'): Promise<number> {
   return idFrom(await c.submitMultipart(`/@${handle}/posts`, { body, visibility }, {}, { csrf: await c.token() }), 'post');
 }

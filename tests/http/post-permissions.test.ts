@@ -12,6 +12,7 @@ import { createTestApp, type Client, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
 import { translator } from '../../server/i18n/index.ts';
 import type { User } from '../../server/db/schema.ts';
+import { idFrom } from '../support/social.ts';
 
 const ROLES = ['logged out', 'pending', 'author', 'wall owner', 'commenter', 'other member', 'moderator', 'admin'] as const;
 type Role = (typeof ROLES)[number];
@@ -28,10 +29,6 @@ const clients = {} as Record<Role, Client>;
 const submit = async (c: Client, path: string, fields: Record<string, string> = {}) => c.submit(path, fields, { csrf: await c.token() });
 const publish = async (c: Client, wall: string, fields: Record<string, string>) => c.submitMultipart(`/@${wall}/posts`, fields, {}, { csrf: await c.token() });
 
-function idFrom(res: Response, kind: 'post' | 'comment'): number {
-  expect(res.status, res.text.slice(0, 300)).toBe(303);
-  return Number(new RegExp(`#${kind}-(\\d+)`).exec(res.headers.location!)![1]);
-}
 
 beforeAll(async () => {
   t = await createTestApp();

@@ -6,10 +6,15 @@ import type { Kysely } from 'kysely';
 import type { Client } from './app.ts';
 import type { Database } from '../../server/db/schema.ts';
 
+/** The id of the post or comment a successful form redirected to (`…#post-<id>`, `…#comment-<id>`). */
+export function idFrom(res: Response, kind: 'post' | 'comment'): number {
+  expect(res.status, res.text.slice(0, 300)).toBe(303);
+  return Number(new RegExp(`#${kind}-(\\d+)`).exec(res.headers.location!)![1]);
+}
+
 /** The id of the post a successful publish redirected to (`…#post-<id>`). */
 export function postIdFrom(res: Response): number {
-  expect(res.status, res.text.slice(0, 300)).toBe(303);
-  return Number(/#post-(\d+)/.exec(res.headers.location!)![1]);
+  return idFrom(res, 'post');
 }
 
 /** Publishes on `wall` from its composer page, as a browser does; answers the new post's id. */
