@@ -387,6 +387,7 @@ export type TopicReply = Selectable<TopicRepliesTable>;
 export type CaseState = 'open' | 'in_progress' | 'resolved' | 'rejected';
 export const CASE_STATES: readonly CaseState[] = ['open', 'in_progress', 'resolved', 'rejected'];
 export type CaseOrigin = 'reports' | 'held' | 'appeal' | 'flag';
+export const CASE_ORIGINS: readonly CaseOrigin[] = ['reports', 'held', 'appeal', 'flag'];
 export type ReportReason = 'spam' | 'harassment' | 'scam' | 'danger' | 'illegal' | 'misinformation' | 'other';
 export const REPORT_REASONS: readonly ReportReason[] = ['spam', 'harassment', 'scam', 'danger', 'illegal', 'misinformation', 'other'];
 export type SanctionKind = 'warning' | 'limit' | 'suspension';

@@ -35,10 +35,13 @@ export function stateOptions(t: Translate, selected?: string) {
   return CASE_STATES.map((s) => ({ value: s, label: t(`moderation.states.${s}`), selected: s === selected }));
 }
 
-export function sanctionOptions(t: Translate) {
+/** The sanction form's choices, with what was typed selected again (7 days until something was). */
+export function sanctionOptions(t: Translate, templates: readonly { id: number; title: string }[], values: Record<string, string> = {}) {
+  const duration = (DURATIONS as readonly string[]).includes(values.duration ?? '') ? values.duration : '7d';
   return {
-    kinds: SANCTION_KINDS.map((k) => ({ value: k, label: t(`moderation.sanctionKinds.${k}`) })),
-    durations: DURATIONS.map((d) => ({ value: d, label: t(`moderation.durations.${d}`), selected: d === '7d' })),
+    kinds: SANCTION_KINDS.map((k) => ({ value: k, label: t(`moderation.sanctionKinds.${k}`), selected: k === values.kind })),
+    durations: DURATIONS.map((d) => ({ value: d, label: t(`moderation.durations.${d}`), selected: d === duration })),
+    templates: templates.map((x) => ({ value: String(x.id), label: x.title, selected: String(x.id) === values.templateId })),
   };
 }
 

@@ -7,7 +7,8 @@ import { cursorQuery, formBody, idParams, text } from '../schemas/forms.ts';
 import { attempt, requireViewer, withNotice } from './helpers.ts';
 import { emptyForm, presentForm, type FormState } from '../presenters/forms.ts';
 import { presentMySanctions, presentSanctionHistory, reasonOptions, sanctionOptions, stateOptions } from '../presenters/moderation.ts';
-import type { ValidationError } from '../errors.ts';
+import { NotFoundError, type ValidationError } from '../errors.ts';
+import { CASE_ORIGINS, WATCHED_ACTIONS } from '../db/schema.ts';
 
 const targetParams = Type.Object({ kind: Type.String({ pattern: '^[a-z_]{1,30}$' }), id: idParams.properties.id }, { additionalProperties: false });
 const handleParams = Type.Object({ handle: Type.String({ maxLength: 60 }) }, { additionalProperties: false });
@@ -141,7 +142,7 @@ export async function moderationRoutes(app: FastifyInstance) {
       states: [{ value: 'active', label: t('moderation.states.active'), selected: !q.state || q.state === 'active' }, ...stateOptions(t, q.state)],
       reasons: reasonOptions(t, q.reason),
       assignee: q.assignee ?? '',
-      origins: ['reports', 'held', 'appeal'].map((o) => ({ value: o, label: t(`moderation.origins.${o}`), selected: o === q.origin })),
+      origins: CASE_ORIGINS.map((o) => ({ value: o, label: t(`moderation.origins.${o}`), selected: o === q.origin })),
     };
     const query = new URLSearchParams(Object.entries({ state: q.state, reason: q.reason, assignee: q.assignee, origin: q.origin }).filter((e): e is [string, string] => !!e[1]));
     const nextUrl = page.next ? `/moderation?${new URLSearchParams([...query, ['before', page.next]]).toString()}` : undefined;
@@ -149,8 +150,12 @@ export async function moderationRoutes(app: FastifyInstance) {
     return reply.page('moderation/queue', { items, filters, nextUrl, pending: pendingAccounts, openCount }, { title: t('moderation.queue.title') });
   });
 
-  async function renderCase(request: FastifyRequest, reply: FastifyReply, failed?: { form: string; error: ValidationError }) {
-    const d = await moderation.caseDetail(request.viewer, idOf(request));
+  type Failed = { form: string; error: ValidationError };
+  type CaseDetail = Awaited<ReturnType<typeof moderation.caseDetail>>;
+
+  /** The case page; a failed form (content, state, note, sanction, lift-<sanction id>) comes back with its error and what was typed. */
+  async function renderCase(request: FastifyRequest, reply: FastifyReply, failed?: Failed, detail?: CaseDetail) {
+    const d = detail ?? (await moderation.caseDetail(request.viewer, idOf(request)));
     const t = request.t;
     const forms: Record<string, FormState> = {};
     if (failed) forms[failed.form] = presentForm(request.body, failed.error, t);
@@ -171,7 +176,9 @@ export async function moderationRoutes(app: FastifyInstance) {
         },
         snapshot: d.c.snapshot,
         current: d.current ? { url: d.current.url, body: d.current.snapshot.body, hidden: d.current.hidden, hiddenReason: d.current.hiddenReason, changed: d.current.snapshot.body !== (d.c.snapshot as { body?: string }).body } : null,
-        sanction: d.sanction ? { id: d.sanction.id, kindLabel: t(`moderation.sanctionKinds.${d.sanction.kind}`), reason: d.sanction.reason, appeal: d.sanction.appeal_text, lifted: !!d.sanction.lifted_at } : null,
+        sanction: d.sanction
+          ? { id: d.sanction.id, kindLabel: t(`moderation.sanctionKinds.${d.sanction.kind}`), reason: d.sanction.reason, appeal: d.sanction.appeal_text, lifted: !!d.sanction.lifted_at, liftForm: forms[`lift-${d.sanction.id}`] ?? emptyForm() }
+          : null,
         reports: d.reports.map((r) => ({ reporter: r.reporter_handle, trusted: !!r.reporter_trusted_at, reason: t(`moderation.reasons.${r.reason}`), comment: r.comment, weight: r.weight, at: r.created_at, changed: (r.snapshot as { body?: string }).body !== (d.c.snapshot as { body?: string }).body, body: (r.snapshot as { body?: string }).body })),
         notes: d.notes.map((n) => ({ author: n.author_handle, body: n.body, at: n.created_at })),
         subject: d.subject
@@ -189,10 +196,9 @@ export async function moderationRoutes(app: FastifyInstance) {
         // A topic (or a reply in it) is also locked, moved or retitled with the forum's own tools.
         topicTools: (d.c.target_kind === 'topic' || d.c.target_kind === 'topic_reply') && d.current ? `/t/${Number((d.c.snapshot as { topicId?: number }).topicId)}/moderate` : null,
         states: stateOptions(t, d.c.state),
-        templates: d.templates,
-        sanctionOptions: sanctionOptions(t),
+        sanctionOptions: sanctionOptions(t, d.templates, forms.sanction?.values),
         forms,
-        canSanction: !!d.subject && d.subject.user.id !== request.viewer?.id,
+        canSanction: d.canSanction,
       },
       { title: t('moderation.case.title', { id: d.c.id }), status: failed ? 422 : 200 },
     );
@@ -231,8 +237,9 @@ export async function moderationRoutes(app: FastifyInstance) {
 
   // ---- members: history, sanctions, trust ---------------------------------------------------------
 
-  async function renderMember(request: FastifyRequest, reply: FastifyReply, handle: string, failed?: { form: string; error: ValidationError }) {
-    const h = await moderation.memberHistory(request.viewer, handle);
+  /** The member page; a failed form (sanction, note, lift-<sanction id>) comes back with its error and what was typed. */
+  async function renderMember(request: FastifyRequest, reply: FastifyReply, handle: string, failed?: Failed, history?: Awaited<ReturnType<typeof moderation.memberHistory>>) {
+    const h = history ?? (await moderation.memberHistory(request.viewer, handle));
     const t = request.t;
     const forms: Record<string, FormState> = {};
     if (failed) forms[failed.form] = presentForm(request.body, failed.error, t);
@@ -240,16 +247,25 @@ export async function moderationRoutes(app: FastifyInstance) {
       'moderation/member',
       {
         member: { id: h.user.id, handle: h.user.handle, displayName: h.user.display_name, createdAt: h.user.created_at, ageDays: h.ageDays, trusted: !!h.user.trusted_at, role: t(`roles.${h.user.role}`, { defaultValue: h.user.role }) },
-        sanctions: presentSanctionHistory(h.sanctions, t),
+        sanctions: presentSanctionHistory(h.sanctions, t).map((s) => ({ ...s, liftForm: forms[`lift-${s.id}`] ?? emptyForm() })),
         cases: h.cases.map((c) => ({ id: c.id, kind: t(`moderation.report.kinds.${c.target_kind}`, { defaultValue: c.target_kind }), origin: t(`moderation.origins.${c.origin}`), state: t(`moderation.states.${c.state}`), at: c.created_at })),
         notes: h.notes.map((n) => ({ author: n.author_handle, body: n.body, at: n.created_at })),
-        templates: h.templates,
-        sanctionOptions: sanctionOptions(t),
+        sanctionOptions: sanctionOptions(t, h.templates, forms.sanction?.values),
         canSanction: h.canSanction,
         forms,
       },
       { title: t('moderation.member.title', { handle: h.user.handle }), status: failed ? 422 : 200 },
     );
+  }
+
+  /** A case's detail, or null when there is no such case (a form sent with a stale or forged id). */
+  async function caseIfAny(viewer: FastifyRequest['viewer'], caseId: number): Promise<CaseDetail | null> {
+    try {
+      return await moderation.caseDetail(viewer, caseId);
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
   }
 
   app.get('/moderation/members/:handle', { schema: { params: handleParams, querystring: cursorQuery } }, async (request, reply) => {
@@ -267,7 +283,12 @@ export async function moderationRoutes(app: FastifyInstance) {
       const h = await moderation.memberHistory(viewer, handle);
       const caseId = body.caseId && /^[0-9]{1,15}$/.test(body.caseId) ? Number(body.caseId) : null;
       const result = await attempt(() => moderation.sanction(viewer, h.user.id, body, caseId, request.meta));
-      if (!result.ok) return renderMember(request, reply, handle, { form: 'sanction', error: result.error });
+      if (!result.ok) {
+        const failed = { form: 'sanction', error: result.error };
+        // Sent from a case page: that page again, with the form as typed (its caseId too).
+        const d = caseId ? await caseIfAny(viewer, caseId) : null;
+        return d && d.c.subject_user_id === h.user.id ? renderCase(request, reply, failed, d) : renderMember(request, reply, handle, failed, h);
+      }
       return reply.redirect(withNotice(caseId ? `/moderation/cases/${caseId}` : `/moderation/members/${h.user.handle}`, 'sanctionApplied'), 303);
     },
   );
@@ -292,13 +313,23 @@ export async function moderationRoutes(app: FastifyInstance) {
     const viewer = requireViewer(request);
     const body = request.body as { reason?: string; next?: string };
     const result = await attempt(() => moderation.lift(viewer, idOf(request), body.reason, request.meta));
-    const next = body.next && /^\/moderation\/(cases\/[0-9]{1,15}|members\/[A-Za-z0-9_]{1,30})$/.test(body.next) ? body.next : '/moderation';
-    return reply.redirect(withNotice(next, result.ok ? 'sanctionLifted' : 'sanctionAlreadyLifted'), 303);
+    const back = body.next ? /^\/moderation\/(?:cases\/([0-9]{1,15})|members\/([A-Za-z0-9_]{1,30}))$/.exec(body.next) : null;
+    const next = back ? body.next! : '/moderation';
+    if (result.ok) return reply.redirect(withNotice(next, 'sanctionLifted'), 303);
+    if (result.error.fields.form?.key === 'moderation.sanction.errors.alreadyLifted') return reply.redirect(withNotice(next, 'sanctionAlreadyLifted'), 303);
+    // Anything else (a reason too long…): the page the form came from, with the error next to the reason.
+    const sanctionId = idOf(request);
+    const failed = { form: `lift-${sanctionId}`, error: result.error };
+    const d = back?.[1] ? await caseIfAny(viewer, Number(back[1])) : null;
+    if (d?.sanction?.id === sanctionId) return renderCase(request, reply, failed, d);
+    const h = back?.[2] ? await moderation.memberHistory(viewer, back[2]) : null;
+    if (h?.sanctions.some((x) => x.id === sanctionId)) return renderMember(request, reply, h.user.handle, failed, h);
+    throw result.error;
   });
 
   // ---- settings (admins) ---------------------------------------------------------------------------
 
-  async function renderSettings(request: FastifyRequest, reply: FastifyReply, failed?: { form: string; error: ValidationError }, test?: { text: string; outcome: Awaited<ReturnType<typeof moderation.testWatchedWords>> }) {
+  async function renderSettings(request: FastifyRequest, reply: FastifyReply, failed?: Failed, test?: { text: string; outcome: Awaited<ReturnType<typeof moderation.testWatchedWords>> }) {
     const { settings, templates, words } = await moderation.settings(request.viewer);
     const t = request.t;
     const safetyForm =
@@ -310,17 +341,23 @@ export async function moderationRoutes(app: FastifyInstance) {
       safetyForm,
       wordForm,
       words: words.map((w) => ({ id: w.id, pattern: w.pattern, isRegex: w.is_regex, action: t(`moderation.words.actions.${w.action}`), replacement: w.replacement })),
-      wordActions: ['block', 'hold', 'flag', 'replace'].map((a) => ({ value: a, label: t(`moderation.words.actions.${a}`), selected: a === wordForm.values.action })),
+      wordActions: WATCHED_ACTIONS.map((a) => ({ value: a, label: t(`moderation.words.actions.${a}`), selected: a === wordForm.values.action })),
       test: test ? { text: test.text, matches: test.outcome.matches.map((m) => ({ ...m, actionLabel: t(`moderation.words.actions.${m.action}`) })), result: test.outcome.result, blocked: test.outcome.blocked } : null,
     };
     const form =
       failed?.form === 'settings'
         ? presentForm(request.body, failed.error, request.t)
         : emptyForm({ autoHideScore: String(settings.auto_hide_score), trustedWeight: String(settings.trusted_weight), reportsPerHour: String(settings.reports_per_hour) });
+    // The "new template" form and each template's own form (template-<id>) keep their state apart.
     const templateForm = failed?.form === 'template' ? presentForm(request.body, failed.error, request.t) : emptyForm();
+    const templateForms = templates.map((x) => ({
+      id: x.id,
+      archived: !!x.archived_at,
+      form: failed?.form === `template-${x.id}` ? presentForm(request.body, failed.error, t) : emptyForm({ title: x.title, body: x.body }),
+    }));
     return reply.page(
       'moderation/settings',
-      { form, templateForm, templates: templates.map((x) => ({ id: x.id, title: x.title, body: x.body, archived: !!x.archived_at })), ...wordData },
+      { form, templateForm, templates: templateForms, ...wordData },
       { title: request.t('moderation.settings.title'), status: failed ? 422 : 200 },
     );
   }
@@ -347,7 +384,7 @@ export async function moderationRoutes(app: FastifyInstance) {
   app.post('/admin/moderation/templates/:id', { schema: { params: idParams, body: formBody({ title: text(200), body: text(), archived: text(5) }) } }, async (request, reply) => {
     requireViewer(request);
     const result = await attempt(() => moderation.saveTemplate(request.viewer, idOf(request), request.body as { title?: string; body?: string; archived?: string }, request.meta));
-    if (!result.ok) return renderSettings(request, reply, { form: 'template', error: result.error });
+    if (!result.ok) return renderSettings(request, reply, { form: `template-${idOf(request)}`, error: result.error });
     return reply.redirect(withNotice('/admin/moderation', 'settingsSaved'), 303);
   });
 

@@ -26,6 +26,8 @@ import type { PostItem, PostService } from './post-service.ts';
 import { cleanBody, notifyMentions, renderText } from './post-service.ts';
 import { assertValid, checkText } from './validation.ts';
 import { recordLiveEvents } from '../repos/live-events.ts';
+import { countShownReplies } from '../repos/moderation.ts';
+import type { Executor } from '../db/executor.ts';
 import { notifyAboutPost } from './notify.ts';
 
 export const COMMENT_MAX = 2000;
@@ -50,6 +52,28 @@ export interface PostPage {
   next: string | undefined;
   /** the cached page of comments these come from: it lives exactly as long as they are current (fragment owner) */
   model: object;
+}
+
+/** How many comments leave (or come back to) the post's count when this one is hidden (shown), or deleted while shown. */
+export async function shownWeight(ex: Executor, c: { id: number; parent_id: number | null }): Promise<number> {
+  if (c.parent_id !== null) {
+    const parent = await findComment(ex, c.parent_id);
+    return parent?.hidden_at ? 0 : 1;
+  }
+  return 1 + (await countShownReplies(ex, c.id));
+}
+
+/**
+ * Deletes a comment and its replies inside the caller's transaction, with the post's comment
+ * count (hidden comments and hidden replies had already left it) and the post's live channel.
+ * The author's delete and the moderators' share it. Answers false when it was gone.
+ */
+export async function removeCommentInside(trx: Executor, c: Pick<Comment, 'id' | 'post_id' | 'parent_id' | 'hidden_at'>): Promise<boolean> {
+  const weight = c.hidden_at ? 0 : await shownWeight(trx, c);
+  if (!(await deleteCommentTree(trx, c.id))) return false;
+  if (weight) await adjustPostCounter(trx, c.post_id, 'comment_count', -weight);
+  await recordLiveEvents(trx, [{ channel: `post:${c.post_id}`, kind: 'comment_deleted', subjectId: c.id }]);
+  return true;
 }
 
 export function createCommentService(deps: WritingDeps & { posts: PostService }) {
@@ -176,11 +200,7 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
     async remove(viewer: Viewer | null, id: number): Promise<Comment> {
       const { comment, post } = await visibleComment(viewer, id);
       if (!canDeleteComment(viewer, comment, post)) throw new NotFoundError('comment');
-      await db.transaction().execute(async (trx) => {
-        const gone = await deleteCommentTree(trx, comment.id);
-        if (gone) await adjustPostCounter(trx, comment.post_id, 'comment_count', -gone);
-        await recordLiveEvents(trx, [{ channel: `post:${comment.post_id}`, kind: 'comment_deleted', subjectId: comment.id }]);
-      });
+      await db.transaction().execute((trx) => removeCommentInside(trx, comment));
       cache.invalidate([cacheTags.post(comment.post_id)]);
       return comment;
     },

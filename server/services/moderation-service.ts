@@ -11,6 +11,7 @@
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { decodeCursor, toPage, type Page } from '../db/pagination.ts';
 import {
+  CASE_ORIGINS,
   CASE_STATES,
   REPORT_REASONS,
   SANCTION_KINDS,
@@ -50,7 +51,6 @@ import {
   listTemplates,
   openCase,
   recordAppeal,
-  releaseHeldPost,
   setTrusted,
   updateCase,
   updateModerationSettings,
@@ -211,7 +211,7 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
       if (q.reason && (REPORT_REASONS as readonly string[]).includes(q.reason)) filter.reason = q.reason as ReportReason;
       if (q.assignee === 'me') filter.assignee = mod.id;
       else if (q.assignee === 'none') filter.assignee = 'none';
-      if (q.origin && ['reports', 'held', 'appeal', 'flag'].includes(q.origin)) filter.origin = q.origin as CaseOrigin;
+      if (q.origin && (CASE_ORIGINS as readonly string[]).includes(q.origin)) filter.origin = q.origin as CaseOrigin;
       const rows = await listCases(db, filter, PAGE_SIZE + 1, decodeCursor(cursor));
       const pending = cursor ? [] : await listPendingUsers(db, 20);
       return { page: toPage(rows, PAGE_SIZE), pending, openCount: await countActiveCases(db) };
@@ -225,6 +225,8 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
       const subject = c.subject_user_id ? await this.memberHistoryById(c.subject_user_id) : null;
       return {
         c,
+        // The same rule as the member page: not oneself, and only an admin sanctions a moderator or an admin.
+        canSanction: !!subject && canSanction(viewer, subject.user),
         reports: await listCaseReports(db, c.id),
         notes: await listNotes(db, { caseId: c.id }),
         current: current ?? null,
@@ -235,7 +237,7 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
           hide: !!target?.hide && !!current && !current.hidden,
           unhide: !!target?.unhide && !!current && current.hidden,
           delete: !!target?.remove && !!current,
-          approve: c.origin === 'held' && !!current,
+          approve: c.origin === 'held' && !!target?.approve && !!current?.held,
         },
       };
     },
@@ -267,7 +269,7 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
         await updateCase(trx, c.id, { assignee_id: assignee, ...(c.state === 'open' && assignee ? { state: 'in_progress' as const } : {}) }, now());
         await audit(trx, 'moderation.case_assigned', meta, { actorId: mod.id, targetUserId: c.subject_user_id, details: { caseId: c.id, before: c.assignee_id, after: assignee } });
       });
-      await queueChanged();
+      // Open and in progress both count as waiting: the moderators' count does not move.
     },
 
     async setState(viewer: Viewer | null, id: number, state: string, note: string | undefined, meta: RequestMeta): Promise<void> {
@@ -302,7 +304,8 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
       let after: (() => Promise<void>) | undefined;
       const tags = await db.transaction().execute(async (trx) => {
         if (action === 'approve') {
-          if (c.origin !== 'held' || !(await releaseHeldPost(trx, c.target_id))) throw new NotFoundError('held post');
+          const approve = targets.get(c.target_kind)?.approve;
+          if (c.origin !== 'held' || !approve || !(await approve(trx, c.target_id))) throw new NotFoundError('held post');
           await closeCasesOf(trx, c.target_kind, c.target_id, 'resolved', mod.id, now());
           const info = await targets.get(c.target_kind)?.load(trx, c.target_id);
           await audit(trx, 'moderation.held_post_approved', meta, { actorId: mod.id, targetUserId: c.subject_user_id, details: { caseId: c.id, target: `${c.target_kind}:${c.target_id}`, before: { held: true }, after: { held: false } } });

@@ -168,6 +168,19 @@ export async function notifyMentions(
   await insertNotifications(executor, rows);
 }
 
+/**
+ * Deletes a post inside the caller's transaction with what moves with it: the author's post count
+ * (a hidden or held post had already left it), the shared original's share count, and the post's
+ * live channel. The author's delete and the moderators' share it. Answers false when it was gone.
+ */
+export async function removePostInside(trx: Executor, row: Pick<PostRow, 'id' | 'author_id' | 'shared_post_id' | 'hidden_at' | 'held_at'>): Promise<boolean> {
+  if (!(await deletePost(trx, row.id))) return false;
+  if (!row.hidden_at && !row.held_at) await adjustProfilePostCount(trx, row.author_id, -1);
+  if (row.shared_post_id !== null) await adjustPostCounter(trx, row.shared_post_id, 'share_count', -1);
+  await recordLiveEvents(trx, [{ channel: `post:${row.id}`, kind: 'post_deleted', subjectId: row.id }]);
+  return true;
+}
+
 export function createPostService(deps: WritingDeps & { media?: MediaStore; memberCache?: ContentCache }) {
   const { db, cache } = deps;
   const viewerFacts = createViewerFacts({ db, cache, memberCache: deps.memberCache ?? cache });
@@ -488,12 +501,7 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore; memb
       const { row } = await visiblePost(viewer, id);
       if (!canDeletePost(viewer, row)) throw new NotFoundError('post');
       const keys = (await listPhotos(db, [row.id])).map((p) => p.media_key);
-      await db.transaction().execute(async (trx) => {
-        if (!(await deletePost(trx, row.id))) return;
-        await adjustProfilePostCount(trx, row.author_id, -1);
-        if (row.shared_post_id !== null) await adjustPostCounter(trx, row.shared_post_id, 'share_count', -1);
-        await recordLiveEvents(trx, [{ channel: `post:${row.id}`, kind: 'post_deleted', subjectId: row.id }]);
-      });
+      await db.transaction().execute((trx) => removePostInside(trx, row));
       cache.invalidate([cacheTags.post(row.id), cacheTags.wall(row.wall_owner_id), cacheTags.profile(row.author_id), ...(row.shared_post_id !== null ? [cacheTags.post(row.shared_post_id)] : [])]);
       await Promise.all(keys.map((k) => deps.media?.remove(k).catch(() => {})));
       return { wallHandle: row.wall_handle };

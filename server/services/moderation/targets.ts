@@ -4,15 +4,16 @@
 // A new kind (message, event…) is one `registry.register({...})` call where the
 // services are built; nothing else in moderation names a kind.
 import type { Executor } from '../../db/executor.ts';
-import { findComment, deleteCommentTree } from '../../repos/comments.ts';
-import { adjustPostCounter, adjustProfilePostCount, deletePost, findPostRow, listPhotos } from '../../repos/posts.ts';
+import { findComment } from '../../repos/comments.ts';
+import { adjustPostCounter, adjustProfilePostCount, findPostRow, listPhotos } from '../../repos/posts.ts';
 import { findUserById } from '../../repos/users.ts';
 import { findProfileByUserId } from '../../repos/profiles.ts';
-import { countShownReplies, setCommentHidden, setPostHidden } from '../../repos/moderation.ts';
+import { releaseHeldPost, setCommentHidden, setPostHidden } from '../../repos/moderation.ts';
 import { isHiddenFor } from '../../policies/index.ts';
 import type { Viewer } from '../context.ts';
 import { cacheTags, type ContentCache } from '../content-cache.ts';
-import type { PostService } from '../post-service.ts';
+import { removePostInside, type PostService } from '../post-service.ts';
+import { removeCommentInside, shownWeight } from '../comment-service.ts';
 import type { TopicService } from '../topic-service.ts';
 import { NotFoundError } from '../../errors.ts';
 import { recordLiveEvents } from '../../repos/live-events.ts';
@@ -37,6 +38,8 @@ export interface TargetInfo {
   url: string;
   hidden: boolean;
   hiddenReason: string | null;
+  /** waiting for a moderator's approval (posts of a limited member) */
+  held?: boolean;
 }
 
 export interface HideMark {
@@ -55,6 +58,8 @@ export interface TargetKind {
   hide?(trx: Executor, id: number, mark: HideMark): Promise<boolean>;
   unhide?(trx: Executor, id: number): Promise<boolean>;
   remove?(trx: Executor, id: number): Promise<boolean>;
+  /** publishes held content (false when it was not held) */
+  approve?(trx: Executor, id: number): Promise<boolean>;
   /** cache tags to drop after a change of this target */
   tags(info: TargetInfo, id: number): string[];
   /** after-commit clean-up of a removal (files) */
@@ -96,6 +101,7 @@ export function registerCoreTargets(
       url: `/posts/${row.id}`,
       hidden: !!row.hidden_at,
       hiddenReason: row.hidden_reason,
+      held: !!row.held_at,
       snapshot: { kind: 'post', authorId: row.author_id, authorHandle: row.author_handle, body: row.body, url: `/posts/${row.id}`, wallHandle: row.wall_handle, wallOwnerId: row.wall_owner_id, writtenAt: (row.edited_at ?? row.created_at).toISOString() },
     };
   };
@@ -129,10 +135,14 @@ export function registerCoreTargets(
       const row = await findPostRow(trx, id);
       if (!row) return false;
       postPhotoKeys.set(id, (await listPhotos(trx, [id])).map((p) => p.media_key));
-      if (!(await deletePost(trx, id))) return false;
-      if (!row.hidden_at && !row.held_at) await adjustProfilePostCount(trx, row.author_id, -1);
-      if (row.shared_post_id !== null) await adjustPostCounter(trx, row.shared_post_id, 'share_count', -1);
-      await tell(trx, id, 'post_deleted', id);
+      return removePostInside(trx, row);
+    },
+    async approve(trx, id) {
+      const row = await findPostRow(trx, id);
+      if (!row || !(await releaseHeldPost(trx, id))) return false;
+      // A held post was never counted; it is now, unless it was hidden meanwhile.
+      if (!row.hidden_at) await adjustProfilePostCount(trx, row.author_id, 1);
+      await tell(trx, id, 'post', id);
       return true;
     },
     tags(info, id) {
@@ -156,14 +166,6 @@ export function registerCoreTargets(
       hiddenReason: c.hidden_reason,
       snapshot: { kind: 'comment', authorId: c.author_id, authorHandle: author?.handle ?? '', body: c.body, url: `/posts/${c.post_id}#comment-${c.id}`, postId: c.post_id, writtenAt: (c.edited_at ?? c.created_at).toISOString() },
     };
-  };
-  /** How many comments leave (or come back to) the post's count when this one is hidden (shown). */
-  const shownWeight = async (ex: Executor, c: { id: number; parent_id: number | null }) => {
-    if (c.parent_id !== null) {
-      const parent = await findComment(ex, c.parent_id);
-      return parent?.hidden_at ? 0 : 1;
-    }
-    return 1 + (await countShownReplies(ex, c.id));
   };
   registry.register({
     kind: 'comment',
@@ -198,12 +200,7 @@ export function registerCoreTargets(
     },
     async remove(trx, id) {
       const c = await findComment(trx, id);
-      if (!c) return false;
-      const weight = c.hidden_at ? 0 : await shownWeight(trx, c);
-      if (!(await deleteCommentTree(trx, id))) return false;
-      if (weight) await adjustPostCounter(trx, c.post_id, 'comment_count', -weight);
-      await tell(trx, c.post_id, 'comment_deleted', id);
-      return true;
+      return !!c && removeCommentInside(trx, c);
     },
     tags(info) {
       return [cacheTags.post(Number(info.snapshot.postId))];
