@@ -97,12 +97,14 @@ export function createBus(database: DatabaseHandle, options: BusOptions = {}): B
     client = c;
     try {
       await c.connect();
-      const { rows } = await c.query<{ name: string; pid: number }>(`select 'entraide_' || left(md5(current_database() || '.' || current_schema()), 16) as name, pg_backend_pid() as pid`);
+      // The pool's connections share this one's database and search_path, so the same name.
+      const name = await busChannelName(database.db);
+      const { rows } = await c.query<{ pid: number }>('select pg_backend_pid() as pid');
       c.on('notification', (n) => {
         const msg = parse(n.payload);
         if (msg) handlers.onMessage(msg);
       });
-      await c.query(`listen ${rows[0]!.name}`);
+      await c.query(`listen ${name}`);
       if (client !== c) return;
       backendPid = rows[0]!.pid;
       connected = true;

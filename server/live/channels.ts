@@ -22,9 +22,8 @@ export function postChannel(services: Services): ChannelType {
         const sub = subs[i]!;
         if (!view.visible) return 'revoked';
         const t = translator(sub.locale);
-        if (view.removed !== undefined || event.kind === 'comment_deleted') {
-          return { op: 'remove', el: `comment-${view.removed ?? event.subjectId}`, text: t('notifications.live.commentRemoved') };
-        }
+        // A deleted comment, or one this viewer may not see (services.live.postViews answers `removed`).
+        if (view.removed !== undefined) return { op: 'remove', el: `comment-${view.removed}`, text: t('notifications.live.commentRemoved') };
         if (view.comment) {
           const c = view.comment.row;
           return {

@@ -117,6 +117,8 @@ export interface LiveSocket {
 }
 
 interface Connection extends Subscriber {
+  /** re-read when the member's sessions change (recheckSessions) */
+  viewer: Viewer | null;
   socket: LiveSocket;
   subs: Set<string>;
   alive: boolean;
@@ -265,13 +267,18 @@ export function createHub(deps: { services: Services; renderer: Renderer; log: F
     });
   }
 
-  /** Closes the sockets of these members whose session no longer exists. */
+  /**
+   * Something about these members' sessions changed (sessionsChanged): a socket whose session
+   * ended closes; the others take the member as they are now (role, status, warning), which each
+   * channel checks again at every delivery.
+   */
   async function recheckSessions(conns: Connection[]) {
-    const withSession = conns.filter((c) => c.viewer);
-    if (!withSession.length) return;
-    const alive = await services.live.sessionsAlive(withSession.map((c) => c.viewer!.sessionId));
-    for (const c of withSession) {
-      if (!alive.has(c.viewer!.sessionId)) {
+    for (const c of conns) {
+      if (!c.viewer) continue;
+      const viewer = await services.sessions.current(c.viewer.sessionId);
+      if (viewer) {
+        c.viewer = viewer;
+      } else {
         drop(c);
         c.socket.close(CLOSE.sessionEnded, 'session ended');
       }
@@ -302,7 +309,6 @@ export function createHub(deps: { services: Services; renderer: Renderer; log: F
   }
 
   const hub = {
-    instanceId,
     options,
     registerChannel(type: ChannelType) {
       types.set(type.prefix, type);
@@ -337,7 +343,6 @@ export function createHub(deps: { services: Services; renderer: Renderer; log: F
       send(conn, { type: 'hello', at: Date.now() });
     },
 
-    /** Renders a partial as the page does, for one subscriber (their language, their CSRF token). */
     /**
      * A partial as this subscriber sees it. Within one event's delivery, subscribers whose context
      * is the same (most of a thousand readers of a post) share one rendering: it is made once with
@@ -388,11 +393,6 @@ export function createHub(deps: { services: Services; renderer: Renderer; log: F
         drop(conn);
         conn.socket.close(CLOSE.goingAway, 'server stopping');
       }
-    },
-
-    /** For tests and the benchmark. */
-    stats() {
-      return { connections: connections.size, channels: channels.size };
     },
   };
   return hub;

@@ -57,6 +57,8 @@ export function feedChannel(services: Services): ChannelType {
     authorize: async (viewer, id) => services.live.canFollowFeed(viewer, id),
     async deliver(event, subs): Promise<Delivery[]> {
       const memberId = Number(event.channel.slice('feed:'.length));
+      // Every subscriber is the member (one socket per open tab): the post is checked once.
+      let visible: Promise<boolean> | undefined;
       const out: Delivery[] = [];
       for (const sub of subs) {
         // Re-checked at each delivery: the socket must still belong to this member.
@@ -64,8 +66,8 @@ export function feedChannel(services: Services): ChannelType {
           out.push('revoked');
           continue;
         }
-        const visible = await services.live.feedItemVisible(sub.viewer, event.subjectId);
-        out.push(visible ? { op: 'feed', post: event.subjectId, text: translator(sub.locale)('live.feed.arrived') } : null);
+        visible ??= services.live.feedItemVisible(sub.viewer, event.subjectId);
+        out.push((await visible) ? { op: 'feed', post: event.subjectId, text: translator(sub.locale)('live.feed.arrived') } : null);
       }
       return out;
     },

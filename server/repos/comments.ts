@@ -17,6 +17,11 @@ export async function findComment(db: Executor, id: number): Promise<Comment | u
   return db.selectFrom('comments').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** One comment with its author, as the lists give it (live delivery renders it with the page's partial). */
+export async function findCommentRow(db: Executor, id: number): Promise<CommentRow | undefined> {
+  return commentsWithAuthors(db).where('c.id', '=', id).executeTakeFirst();
+}
+
 /** Top-level comments of a post, oldest first, after a cursor (keyset on created_at, id). */
 export async function listTopComments(db: Executor, postId: number, limit: number, after?: { createdAt: Date; id: number }): Promise<CommentRow[]> {
   let q = commentsWithAuthors(db).where('c.post_id', '=', postId).where('c.parent_id', 'is', null);

@@ -1,21 +1,10 @@
-// What live delivery reads: the rows an event names, and the facts of many viewers at once (one
-// event may go to a thousand subscribers: their relations come in a few statements, not one each).
+// What live delivery reads beyond the rows an event names (those come from their own repos, e.g.
+// findCommentRow in comments.ts): the facts of many viewers at once (one event may go to a
+// thousand subscribers: their relations come in a few statements, not one each), and which
+// sessions still exist.
 import { sql } from 'kysely';
 import type { Executor } from '../db/executor.ts';
-import type { CommentRow } from './comments.ts';
 import { emptyViewerFacts, type ViewerFacts, type ViewerFactsQuery } from './viewer-facts.ts';
-
-export async function findCommentRowById(db: Executor, id: number): Promise<CommentRow | undefined> {
-  return db
-    .selectFrom('comments as c')
-    .innerJoin('users as a', 'a.id', 'c.author_id')
-    .innerJoin('profiles as ap', 'ap.user_id', 'c.author_id')
-    .selectAll('c')
-    .select(['a.handle as author_handle', 'a.display_name as author_name', 'ap.avatar_key as author_avatar_key'])
-    .where('c.id', '=', id)
-    .executeTakeFirst();
-}
-
 
 /** findViewerFacts for many viewers (followedBy is left empty: live views do not use it), blocks and mutes included. */
 export async function findViewersFacts(db: Executor, viewerIds: readonly number[], q: ViewerFactsQuery): Promise<Map<number, ViewerFacts>> {
@@ -56,11 +45,4 @@ export async function findViewersFacts(db: Executor, viewerIds: readonly number[
     }
   }
   return out;
-}
-
-/** Of these sessions, the ones that still exist and have not expired. */
-export async function liveSessionIds(db: Executor, ids: readonly string[], now: Date): Promise<Set<string>> {
-  if (!ids.length) return new Set();
-  const rows = await db.selectFrom('sessions').select('id').where('id', 'in', [...new Set(ids)]).where('expires_at', '>', now).execute();
-  return new Set(rows.map((r) => r.id));
 }

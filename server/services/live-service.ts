@@ -20,7 +20,8 @@ import {
 import { findReply, findTopicRow, type TopicRow } from '../repos/topics.ts';
 import { isInFeed, viewersLikingReply } from '../repos/live-topics.ts';
 import type { ReplyItem, TopicService } from './topic-service.ts';
-import { findCommentRowById, findViewersFacts, liveSessionIds } from '../repos/live-views.ts';
+import { findViewersFacts } from '../repos/live-views.ts';
+import { findCommentRow } from '../repos/comments.ts';
 import { listLiveEventsSince, notifyBus, pruneLiveEvents, type LiveEventRow } from '../repos/live-events.ts';
 import { countUnread, findNotification, type NotificationRow } from '../repos/notifications.ts';
 import { blockedFrom, NO_FACTS, type ViewerFacts } from '../repos/viewer-facts.ts';
@@ -81,7 +82,7 @@ export function createLiveService(deps: ServiceDeps & { posts: PostService; topi
       if (!model || event.kind === 'post_deleted') return { gone: true };
       const post = model.row;
       const isComment = event.kind === 'comment' || event.kind === 'comment_deleted';
-      const comment = event.kind === 'comment' ? await findCommentRowById(db, event.subjectId) : undefined;
+      const comment = event.kind === 'comment' ? await findCommentRow(db, event.subjectId) : undefined;
       const originals = [...model.extras.originals.values()];
       const active = viewers.filter((v): v is Viewer => isActive(v)).map((v) => v.id);
       const facts = await findViewersFacts(db, active, {
@@ -178,10 +179,6 @@ export function createLiveService(deps: ServiceDeps & { posts: PostService; topi
 
     async eventsSince(channels: readonly string[], since: Date, limit: number): Promise<LiveEvent[]> {
       return (await listLiveEventsSince(db, channels, since, limit)).map(toLiveEvent);
-    },
-
-    async sessionsAlive(ids: readonly string[]): Promise<Set<string>> {
-      return liveSessionIds(db, ids, now());
     },
 
     async prune(keepMs: number): Promise<number> {

@@ -104,19 +104,31 @@ export function createSessionService(deps: CachingDeps) {
         await touchSession(db, id, { lastSeenAt: t, ip });
         cached.row = { ...row, last_seen_at: t, session_ip: ip };
       }
-      return {
-        viewer: {
-          id: row.id,
-          handle: row.handle,
-          displayName: row.display_name,
-          role: row.role,
-          status: row.status === 'active' && row.suspended_until && new Date(row.suspended_until).getTime() > t.getTime() ? 'suspended' : row.status,
-          locale: row.locale,
-          sessionId: id,
-          ...(row.must_acknowledge ? { mustAcknowledge: true } : {}),
-        },
-        ...(renewedExpiresAt ? { renewedExpiresAt } : {}),
-      };
+      return { viewer: viewerOf(row, id, t), ...(renewedExpiresAt ? { renewedExpiresAt } : {}) };
     },
+
+    /**
+     * The member of a session as the database has it now (not the cache), or null when the
+     * session ended: live sockets re-read it when sessionsChanged tells them something changed.
+     */
+    async current(sessionId: string): Promise<Viewer | null> {
+      const row = await findSessionWithUser(db, sessionId);
+      const t = now();
+      return row && row.expires_at.getTime() > t.getTime() ? viewerOf(row, sessionId, t) : null;
+    },
+  };
+}
+
+/** The signed-in person as services and policies see them; a running suspension makes them 'suspended'. */
+function viewerOf(row: SessionWithUser, sessionId: string, t: Date): Viewer {
+  return {
+    id: row.id,
+    handle: row.handle,
+    displayName: row.display_name,
+    role: row.role,
+    status: row.status === 'active' && row.suspended_until && new Date(row.suspended_until).getTime() > t.getTime() ? 'suspended' : row.status,
+    locale: row.locale,
+    sessionId,
+    ...(row.must_acknowledge ? { mustAcknowledge: true } : {}),
   };
 }

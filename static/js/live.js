@@ -18,6 +18,9 @@
   if (!channels.length) return;
 
   var lastAt = {};
+  // Catch-up reaches back a window before the page was rendered: what happened by then, the page
+  // already shows, so it is put in place (nothing changes) but not announced again.
+  function isNews(m) { return m.at > pageSince; }
   var seen = new Set();
   var seenOrder = [];
   var socket = null;
@@ -32,10 +35,18 @@
     if (!announcer || !text) return;
     pending.push(text);
     if (announceTimer) return;
-    // Grouped, so a burst of comments is one short message rather than a stream.
+    // Grouped, so a burst is one short message rather than a stream: the same text repeated is
+    // said once with its count; two different ones (a comment and the notification it brought)
+    // are both said; beyond that, the count and the latest.
     announceTimer = setTimeout(function () {
-      var last = pending[pending.length - 1];
-      var message = pending.length > 1 ? pending.length + ' × ' + last : last;
+      var counts = {};
+      var order = [];
+      pending.forEach(function (text) {
+        if (!counts[text]) order.push(text);
+        counts[text] = (counts[text] || 0) + 1;
+      });
+      var said = function (text) { return counts[text] > 1 ? counts[text] + ' × ' + text : text; };
+      var message = order.length <= 2 ? order.map(said).join(' ') : pending.length + ' × ' + pending[pending.length - 1];
       pending = [];
       announceTimer = null;
       announcer.textContent = '';
@@ -136,8 +147,9 @@
       // Not on the last page: the reader will find it by following "more" (or the page's notice).
       if (!list || list.getAttribute('data-live-append') === 'false') {
         // Only what came after the page was rendered (catch-up reaches back a window).
+        if (!isNews(m)) return;
         var more = container && container.querySelector('[data-live-more]');
-        if (more && m.at > pageSince) more.hidden = false;
+        if (more) more.hidden = false;
         announce(m.text);
         return;
       }
@@ -190,7 +202,7 @@
         });
       }
     }
-    announce(m.text);
+    if (isNews(m)) announce(m.text);
   }
 
   // A feed's banner: "N new posts", a link that reloads the feed; the posts are not inserted.
@@ -223,7 +235,10 @@
     else if (m.op === 'count') {
       var counted = document.getElementById(m.el);
       setBadge(counted, m.count, counted && counted.getAttribute('data-live-count-label'));
-      announce(m.text);
+      // The same count shown elsewhere on the page (the review queue's heading), as a bare number.
+      var copies = document.querySelectorAll('[data-live-count="' + m.el + '"]');
+      for (var c = 0; c < copies.length; c++) copies[c].textContent = String(m.count);
+      if (isNews(m)) announce(m.text);
     }
     else if (m.op === 'gone') announce(m.text);
   }

@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { createUser } from '../support/factories.ts';
+import { insertComment } from '../../server/repos/comments.ts';
 import { checkPage, DESKTOP, expectNoHorizontalScroll, expectNoPageProblems, logIn, navigate, useE2E } from './support/browser.ts';
 
 const e2e = useE2E();
@@ -112,5 +113,95 @@ describe('live comments and notifications', () => {
     await expectNoHorizontalScroll(anna, 'notifications without JavaScript');
     await expectNoHorizontalScroll(basile, 'post without JavaScript');
     expectNoPageProblems(anna);
+  });
+});
+
+// Catch-up on page load reaches back a window (server/live/hub.ts): what happened before the page
+// was rendered is already on it, and a screen reader must not hear it again at each page load.
+describe('live news after a page load', () => {
+  const announcer = (page: Page) => page.locator('#live-announcer');
+  /** Longer than the announcer's grouping delay (static/js/live.js). */
+  const quietWhile = (page: Page) => page.waitForTimeout(1500);
+  const userChannel = async (handle: string) => `user:${(await e2e.server.db.selectFrom('users').select('id').where('handle', '=', handle).executeTakeFirstOrThrow()).id}`;
+
+  it('does not announce again a comment and a notification the page already shows, and announces the next ones', async () => {
+    const basileC = await e2e.server.loggedIn('basile');
+    await basileC.submit(`/posts/${postId}/comments`, { body: 'Juste avant que la page s’ouvre.' }, { csrf: await basileC.token() });
+    const anna = await e2e.newPage({ viewport: DESKTOP });
+    await logIn(anna, e2e.server.origin, 'anna');
+    await anna.goto(e2e.url(`/posts/${postId}`));
+    await synced(anna, `post:${postId}`);
+    await synced(anna, await userChannel('anna'));
+    expect(await anna.locator('#comments .comment', { hasText: 'Juste avant' }).count()).toBe(1);
+    const unread = Number(await anna.locator('.site-nav .badge--count').innerText().then((s) => /^\d+/.exec(s)![0]));
+    await quietWhile(anna);
+    expect(await announcer(anna).textContent()).toBe('');
+    expect(await anna.locator('.site-nav .badge--count').innerText()).toMatch(new RegExp(`^${unread}\\b`));
+
+    await basileC.submit(`/posts/${postId}/comments`, { body: 'Et juste après.' }, { csrf: await basileC.token() });
+    await anna.locator('#comments .comment', { hasText: 'Et juste après' }).waitFor();
+    await anna.locator('.site-nav .badge--count', { hasText: String(unread + 1) }).waitFor();
+    await announcer(anna).filter({ hasText: /\S/ }).waitFor();
+    expectNoPageProblems(anna);
+  });
+
+  it('shows an earlier page of comments the notice of a new one (not inserted), and not for what came before the page', async () => {
+    const db = e2e.server.db;
+    const annaC = await e2e.server.loggedIn('anna');
+    const res = await annaC.submitMultipart('/@anna/posts', { body: 'Une très longue discussion', visibility: 'members' }, {}, { csrf: await annaC.token() });
+    const longPost = Number(/#post-(\d+)/.exec(res.headers.location!)![1]);
+    const annaId = (await db.selectFrom('users').select('id').where('handle', '=', 'anna').executeTakeFirstOrThrow()).id;
+    for (let i = 0; i < 50; i++) await insertComment(db, { postId: longPost, parentId: null, authorId: annaId, body: `Ancien ${i}`, bodyHtml: `<p>Ancien ${i}</p>` });
+    const basileC = await e2e.server.loggedIn('basile');
+    await basileC.submit(`/posts/${longPost}/comments`, { body: 'Le cinquante et unième.' }, { csrf: await basileC.token() });
+
+    const anna = await e2e.newPage({ viewport: DESKTOP });
+    await logIn(anna, e2e.server.origin, 'anna');
+    await anna.goto(e2e.url(`/posts/${longPost}`));
+    await synced(anna, `post:${longPost}`);
+    await synced(anna, await userChannel('anna'));
+    const notice = anna.locator('#comments [data-live-more]');
+    await quietWhile(anna);
+    expect(await notice.isVisible()).toBe(false);
+    expect(await announcer(anna).textContent()).toBe('');
+
+    await basileC.submit(`/posts/${longPost}/comments`, { body: 'Le cinquante-deuxième.' }, { csrf: await basileC.token() });
+    await notice.waitFor({ state: 'visible' });
+    expect(await notice.innerText()).toBe('De nouveaux commentaires sont arrivés : voir la suite.');
+    await announcer(anna).filter({ hasText: /\S/ }).waitFor();
+    expect(await anna.locator('#comments .comment', { hasText: 'cinquante-deuxième' }).count()).toBe(0);
+    expect(await anna.locator('#comments .comment').count()).toBe(50);
+    await checkPage(anna, 'post page 1 with the new-comments notice');
+    // The notice leads on to the comments that follow.
+    await navigate(anna, () => notice.getByRole('link').click());
+    expect(await anna.locator('#comments .comment', { hasText: 'cinquante-deuxième' }).count()).toBe(1);
+    expectNoPageProblems(anna);
+  });
+
+  it("updates the review queue's count with the header's, announcing only what came after the page", async () => {
+    await createUser(e2e.server.db, { handle: 'mona', displayName: 'Mona Modère', role: 'moderator' });
+    const basileC = await e2e.server.loggedIn('basile');
+    const report = async (post: number) => {
+      const r = await basileC.submit(`/report/post/${post}`, { reason: 'spam', comment: '' }, { csrf: await basileC.token() });
+      expect(r.status).toBe(303);
+    };
+    await report(postId);
+    const mona = await e2e.newPage({ viewport: DESKTOP });
+    await logIn(mona, e2e.server.origin, 'mona');
+    await mona.goto(e2e.url('/moderation'));
+    await synced(mona, 'moderation:1');
+    const heading = mona.locator('h1 [data-live-count="moderation-count"]');
+    const open = Number(await heading.innerText());
+    expect(open).toBeGreaterThanOrEqual(1);
+    await quietWhile(mona);
+    expect(await announcer(mona).textContent()).toBe('');
+
+    const annaC = await e2e.server.loggedIn('anna');
+    const res = await annaC.submitMultipart('/@anna/posts', { body: 'Achetez mes graines miracles', visibility: 'members' }, {}, { csrf: await annaC.token() });
+    await report(Number(/#post-(\d+)/.exec(res.headers.location!)![1]));
+    await mona.locator('h1 [data-live-count="moderation-count"]', { hasText: String(open + 1) }).waitFor();
+    expect(await mona.locator('#moderation-count .badge--count').innerText()).toMatch(new RegExp(`^${open + 1}\\b`));
+    await announcer(mona).filter({ hasText: /\S/ }).waitFor();
+    expectNoPageProblems(mona);
   });
 });

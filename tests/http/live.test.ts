@@ -11,6 +11,7 @@ import { recordLiveEvents } from '../../server/repos/live-events.ts';
 import { LiveClient, type LiveMessage } from '../support/live.ts';
 import type { User } from '../../server/db/schema.ts';
 import { idFrom } from '../support/social.ts';
+import { translator } from '../../server/i18n/index.ts';
 
 let t: TestApp;
 let alice: User;
@@ -330,5 +331,41 @@ describe('visibility changes', () => {
     // A new subscription is refused too.
     const again = await open(carolC);
     expect(await again.subscribe(`post:${postId}`)).toMatchObject({ type: 'refused' });
+  });
+});
+
+describe('what the pages mark for the script', () => {
+  /** Every channel a page names (data-live), which static/js/live.js subscribes to. */
+  const channelsOf = (html: string) => [...html.matchAll(/\sdata-live="([^"]*)"/g)].map((m) => m[1]!);
+
+  it("names only channels the viewer may follow, on the review queue and a post's pages", async () => {
+    await createUser(t.db, { handle: 'lv_mod', displayName: 'Modo Live', role: 'moderator' });
+    const modC = await t.loggedIn('lv_mod');
+    const postId = await newPost('Une page de commentaires');
+    const pages = [await modC.get('/moderation'), await modC.get(`/posts/${postId}`)];
+    for (const page of pages) expect(page.status).toBe(200);
+    const channels = new Set(pages.flatMap((page) => channelsOf(page.text)));
+    expect([...channels]).toEqual(expect.arrayContaining(['moderation:1', `post:${postId}`]));
+    const s = await open(modC);
+    for (const ch of channels) expect(await s.subscribe(ch)).toMatchObject({ type: 'synced', ch });
+    // The queue's heading shows the same count as the header, updated by the same `count` op.
+    expect(pages[0]!.text).toMatch(/<h1>[^<]*<span class="badge badge--count" data-live-count="moderation-count">\d+<\/span><\/h1>/);
+  });
+
+  it('gives an earlier page of comments the hidden notice live comments show, and not the last page', async () => {
+    const postId = await newPost('Une longue discussion');
+    for (let i = 0; i < 50; i++) await insertComment(t.db, { postId, parentId: null, authorId: alice.id, body: `Ancien ${i}`, bodyHtml: `<p>Ancien ${i}</p>` });
+    await comment(bobC, postId, 'Le cinquante et unième');
+    const first = await carolC.get(`/posts/${postId}`);
+    expect(first.text).toContain('data-live-append="false"');
+    const notice = /<p class="notice" data-live-more hidden><a href="([^"]+)">([^<]+)<\/a><\/p>/.exec(first.text);
+    expect(notice?.[2]).toBe(translator('fr')('notifications.live.newComments'));
+    // It leads where the "more" link does.
+    expect(notice?.[1]).toMatch(new RegExp(`^/posts/${postId}\\?after=[^"#]+#comments$`));
+    expect(first.text).toContain(`<a href="${notice![1]}">${translator('fr')('pagination.more')}</a>`);
+    const last = await carolC.get(notice![1]!.replace(/#.*$/, ''));
+    expect(last.text).toContain('Le cinquante et unième');
+    expect(last.text).not.toContain('data-live-more');
+    expect(last.text).not.toContain('data-live-append="false"');
   });
 });

@@ -326,6 +326,18 @@ describe('the moderators’ live count and suspensions', () => {
     expect(await modS.next((m) => m.type === 'event' && m.ch === 'moderation:1' && m.count === open_)).toMatchObject({ op: 'count', el: 'moderation-count' });
   });
 
+  it('a moderator demoted while their socket is open stops receiving the queue count', async () => {
+    const former = await createUser(t.db, { handle: 'mf_former_mod', role: 'moderator' });
+    const formerS = await open(await t.loggedIn(former.handle));
+    expect((await formerS.subscribe('moderation:1')).type).toBe('synced');
+    await t.app.services.roles.setRole(former.handle, 'member');
+    // The role change reaches the socket over the bus (sessionsChanged); the next queue event
+    // finds a member, not a moderator, and the subscription is withdrawn.
+    const id = await newTopic(c.author, 'Sujet après la rétrogradation');
+    await report(c.reporter, 'topic', id);
+    expect(await formerS.next((m) => m.ch === 'moderation:1' && (m.type === 'revoked' || m.type === 'event'))).toMatchObject({ type: 'revoked' });
+  });
+
   it('a suspension closes the member’s sockets at once', async () => {
     const target = await createUser(t.db, { handle: 'mf_suspended' });
     const targetC = await t.loggedIn(target.handle);
