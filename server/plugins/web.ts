@@ -100,7 +100,7 @@ export default fp(async function web(app, opts: { config: Config; renderer: Rend
     if (viewer.status === 'suspended' || viewer.mustAcknowledge) {
       if (request.routeOptions.config?.allowSanctioned) return;
       const sanctions = await services.moderation.mySanctions(viewer);
-      await reply.page('moderation/sanctioned', presentMySanctions(sanctions, request.t), { status: 403, title: request.t('moderation.sanctions.title') });
+      await reply.page('moderation/sanctioned', presentMySanctions(sanctions, request.t, request.locale), { status: 403, title: request.t('moderation.sanctions.title') });
       return reply;
     }
     await reply.page('account/inactive', { status: viewer.status }, { status: 403, title: request.t(`account.inactive.${viewer.status}.title`) });

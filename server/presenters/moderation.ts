@@ -1,13 +1,21 @@
 // Moderation as templates receive it. Snapshots and reports are plain text (escaped output); the
 // reporter's identity only ever reaches moderators' pages.
 import type { Translate } from '../i18n/index.ts';
-import { CASE_STATES, REPORT_REASONS, SANCTION_KINDS, type ModerationSanction } from '../db/schema.ts';
+import type { Locale } from '../config.ts';
+import { CASE_STATES, REPORT_REASONS, SANCTION_KINDS, type ModerationSanction, type User } from '../db/schema.ts';
 import { DURATIONS } from '../services/moderation-service.ts';
+import { formatDate } from '../view-helpers/helpers.ts';
 
-const durationLabel = (t: Translate, s: { kind: string; ends_at: Date | null }) =>
-  s.kind === 'warning' ? '' : s.ends_at ? t('moderation.sanctions.until', { date: s.ends_at.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' }) : t('moderation.sanctions.indefinite');
+/** "Until <date>" (written like every other date on the site), "Indefinite", or nothing for a warning. */
+const durationLabel = (t: Translate, locale: Locale, s: { kind: string; ends_at: Date | null }) =>
+  s.kind === 'warning' ? '' : s.ends_at ? t('moderation.sanctions.until', { date: formatDate(s.ends_at, locale) }) : t('moderation.sanctions.indefinite');
 
-export function presentMySanctions(sanctions: (ModerationSanction & { current: boolean })[], t: Translate) {
+/** A sign-up waiting for approval (the pending page and the queue: partial moderation-pending). */
+export function presentPendingAccount(u: Pick<User, 'id' | 'handle' | 'display_name' | 'email' | 'created_at'>) {
+  return { id: u.id, handle: u.handle, displayName: u.display_name, email: u.email, createdAt: u.created_at };
+}
+
+export function presentMySanctions(sanctions: (ModerationSanction & { current: boolean })[], t: Translate, locale: Locale) {
   return {
     sanctions: sanctions.map((s) => ({
       id: s.id,
@@ -15,7 +23,7 @@ export function presentMySanctions(sanctions: (ModerationSanction & { current: b
       kindLabel: t(`moderation.sanctionKinds.${s.kind}`),
       reason: s.reason,
       createdAt: s.created_at,
-      until: durationLabel(t, s),
+      until: durationLabel(t, locale, s),
       current: s.current,
       lifted: !!s.lifted_at,
       liftReason: s.lift_reason,
@@ -45,14 +53,14 @@ export function sanctionOptions(t: Translate, templates: readonly { id: number; 
   };
 }
 
-export function presentSanctionHistory(list: (ModerationSanction & { created_by_handle: string | null })[], t: Translate) {
+export function presentSanctionHistory(list: (ModerationSanction & { created_by_handle: string | null })[], t: Translate, locale: Locale) {
   return list.map((s) => ({
     id: s.id,
     kindLabel: t(`moderation.sanctionKinds.${s.kind}`),
     reason: s.reason,
     createdAt: s.created_at,
     by: s.created_by_handle,
-    until: durationLabel(t, s),
+    until: durationLabel(t, locale, s),
     lifted: !!s.lifted_at,
     liftReason: s.lift_reason,
     appealText: s.appeal_text,

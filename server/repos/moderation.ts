@@ -14,7 +14,8 @@ export async function getModerationSettings(db: Executor): Promise<ModerationSet
   return db.selectFrom('moderation_settings').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
 }
 
-export async function updateModerationSettings(db: Executor, values: { auto_hide_score: number; trusted_weight: number; reports_per_hour: number }, now: Date): Promise<void> {
+/** Writes the settings given (the admin form's thresholds, or the new members' safety rules). */
+export async function updateModerationSettings(db: Executor, values: Partial<Omit<ModerationSettings, 'id' | 'updated_at'>>, now: Date): Promise<void> {
   await db.updateTable('moderation_settings').set({ ...values, updated_at: now }).where('id', '=', 1).execute();
 }
 
@@ -316,18 +317,13 @@ export async function insertModerationNotifications(db: Executor, userIds: numbe
 
 // ---- hide / hold marks --------------------------------------------------------------------
 
-export async function setPostHidden(db: Executor, id: number, hidden: { at: Date; reason: string; by: number | null } | null): Promise<boolean> {
-  let q = db
-    .updateTable('posts')
-    .set(hidden ? { hidden_at: hidden.at, hidden_reason: hidden.reason, hidden_by: hidden.by } : { hidden_at: null, hidden_reason: null, hidden_by: null })
-    .where('id', '=', id);
-  q = hidden ? q.where('hidden_at', 'is', null) : q.where('hidden_at', 'is not', null);
-  return Number((await q.executeTakeFirst()).numUpdatedRows) > 0;
-}
+/** What moderation can hide: each of these tables has hidden_at, hidden_reason and hidden_by. */
+export type HideableTable = 'posts' | 'comments' | 'topics' | 'topic_replies';
 
-export async function setCommentHidden(db: Executor, id: number, hidden: { at: Date; reason: string; by: number | null } | null): Promise<boolean> {
+/** Hides (or, with null, shows again) one row; answers false when it already was (not). */
+export async function setHidden(db: Executor, table: HideableTable, id: number, hidden: { at: Date; reason: string; by: number | null } | null): Promise<boolean> {
   let q = db
-    .updateTable('comments')
+    .updateTable(table as 'posts')
     .set(hidden ? { hidden_at: hidden.at, hidden_reason: hidden.reason, hidden_by: hidden.by } : { hidden_at: null, hidden_reason: null, hidden_by: null })
     .where('id', '=', id);
   q = hidden ? q.where('hidden_at', 'is', null) : q.where('hidden_at', 'is not', null);
@@ -355,14 +351,6 @@ export async function countShownReplies(db: Executor, parentId: number): Promise
 }
 
 // ---- new-member safety and watched words ----------------------------------------------------
-
-export async function updateSafetySettings(
-  db: Executor,
-  values: { new_member_days: number; new_member_min_seconds: number; new_member_no_links: boolean; new_member_held_posts: number },
-  now: Date,
-): Promise<void> {
-  await db.updateTable('moderation_settings').set({ ...values, updated_at: now }).where('id', '=', 1).execute();
-}
 
 export async function listWatchedWords(db: Executor) {
   return db.selectFrom('watched_words').selectAll().orderBy('id').limit(1000).execute();

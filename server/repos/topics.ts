@@ -275,17 +275,6 @@ export async function updateReply(db: Executor, id: number, body: string, bodyHt
   await db.updateTable('topic_replies').set({ body, body_html: bodyHtml, edited_at: now }).where('id', '=', id).execute();
 }
 
-/** Moderation's mark on a topic or a reply (null: shown again); false when nothing changed. */
-export async function setForumHidden(db: Executor, table: 'topics' | 'topic_replies', id: number, hidden: { at: Date; reason: string; by: number | null } | null): Promise<boolean> {
-  let q = db
-    .updateTable(table)
-    .set(hidden ? { hidden_at: hidden.at, hidden_reason: hidden.reason, hidden_by: hidden.by } : { hidden_at: null, hidden_reason: null, hidden_by: null })
-    .where('id', '=', id);
-  q = hidden ? q.where('hidden_at', 'is', null) : q.where('hidden_at', 'is not', null);
-  const res = await q.executeTakeFirst();
-  return Number(res.numUpdatedRows) > 0;
-}
-
 export async function deleteReply(db: Executor, id: number): Promise<boolean> {
   const res = await db.deleteFrom('topic_replies').where('id', '=', id).executeTakeFirst();
   return Number(res.numDeletedRows) > 0;

@@ -6,7 +6,7 @@ import Type from 'typebox';
 import { cursorQuery, formBody, idParams, text } from '../schemas/forms.ts';
 import { attempt, requireViewer, withNotice } from './helpers.ts';
 import { emptyForm, presentForm, type FormState } from '../presenters/forms.ts';
-import { presentMySanctions, presentSanctionHistory, reasonOptions, sanctionOptions, stateOptions } from '../presenters/moderation.ts';
+import { presentMySanctions, presentPendingAccount, presentSanctionHistory, reasonOptions, sanctionOptions, stateOptions } from '../presenters/moderation.ts';
 import { NotFoundError, type ValidationError } from '../errors.ts';
 import { CASE_ORIGINS, WATCHED_ACTIONS } from '../db/schema.ts';
 
@@ -33,8 +33,7 @@ export async function moderationRoutes(app: FastifyInstance) {
   app.get('/moderation/pending', { schema: { querystring: cursorQuery } }, async (request, reply) => {
     const viewer = requireViewer(request);
     const page = await approvals.listPending(viewer, (request.query as { before?: string }).before);
-    const accounts = page.items.map((u) => ({ id: u.id, handle: u.handle, displayName: u.display_name, email: u.email, createdAt: u.created_at }));
-    return reply.page('moderation/pending', { accounts, next: page.next }, { title: request.t('moderation.pending.title') });
+    return reply.page('moderation/pending', { accounts: page.items.map(presentPendingAccount), next: page.next }, { title: request.t('moderation.pending.title') });
   });
 
   app.post(
@@ -98,7 +97,7 @@ export async function moderationRoutes(app: FastifyInstance) {
 
   app.get('/account/moderation', { config: { allowSanctioned: true }, schema: { querystring: cursorQuery } }, async (request, reply) => {
     const sanctions = await moderation.mySanctions(requireViewer(request));
-    return reply.page('moderation/sanctioned', presentMySanctions(sanctions, request.t), { title: request.t('moderation.sanctions.title') });
+    return reply.page('moderation/sanctioned', presentMySanctions(sanctions, request.t, request.locale), { title: request.t('moderation.sanctions.title') });
   });
 
   app.post('/account/moderation/:id/acknowledge', { config: { allowSanctioned: true }, schema: { params: idParams, body: formBody({}) } }, async (request, reply) => {
@@ -112,7 +111,7 @@ export async function moderationRoutes(app: FastifyInstance) {
     if (!result.ok) {
       const sanctions = await moderation.mySanctions(viewer);
       const form = presentForm(request.body, result.error, request.t);
-      return reply.page('moderation/sanctioned', { ...presentMySanctions(sanctions, request.t), appealFor: idOf(request), form }, { title: request.t('moderation.sanctions.title'), status: 422 });
+      return reply.page('moderation/sanctioned', { ...presentMySanctions(sanctions, request.t, request.locale), appealFor: idOf(request), form }, { title: request.t('moderation.sanctions.title'), status: 422 });
     }
     return reply.redirect(withNotice('/account/moderation', 'appealSent'), 303);
   });
@@ -121,7 +120,7 @@ export async function moderationRoutes(app: FastifyInstance) {
 
   app.get('/moderation', { schema: { querystring: queueQuery } }, async (request, reply) => {
     const q = request.query as { state?: string; reason?: string; assignee?: string; origin?: string; before?: string };
-    const { page, pending, openCount } = await moderation.queue(requireViewer(request), q, q.before);
+    const { page, pending } = await moderation.queue(requireViewer(request), q, q.before);
     const t = request.t;
     const items = page.items.map((c) => ({
       id: c.id,
@@ -146,8 +145,8 @@ export async function moderationRoutes(app: FastifyInstance) {
     };
     const query = new URLSearchParams(Object.entries({ state: q.state, reason: q.reason, assignee: q.assignee, origin: q.origin }).filter((e): e is [string, string] => !!e[1]));
     const nextUrl = page.next ? `/moderation?${new URLSearchParams([...query, ['before', page.next]]).toString()}` : undefined;
-    const pendingAccounts = pending.map((u) => ({ id: u.id, handle: u.handle, displayName: u.display_name, email: u.email, createdAt: u.created_at }));
-    return reply.page('moderation/queue', { items, filters, nextUrl, pending: pendingAccounts, openCount }, { title: t('moderation.queue.title') });
+    // The heading's count is the layout's moderationCount.
+    return reply.page('moderation/queue', { items, filters, nextUrl, pending: pending.map(presentPendingAccount) }, { title: t('moderation.queue.title') });
   });
 
   type Failed = { form: string; error: ValidationError };
@@ -188,7 +187,7 @@ export async function moderationRoutes(app: FastifyInstance) {
               displayName: d.subject.user.display_name,
               ageDays: d.subject.ageDays,
               trusted: !!d.subject.user.trusted_at,
-              sanctions: presentSanctionHistory(d.subject.sanctions, t),
+              sanctions: presentSanctionHistory(d.subject.sanctions, t, request.locale),
               previousCases: d.subject.cases.filter((x) => x.id !== d.c.id).length,
             }
           : null,
@@ -247,7 +246,7 @@ export async function moderationRoutes(app: FastifyInstance) {
       'moderation/member',
       {
         member: { id: h.user.id, handle: h.user.handle, displayName: h.user.display_name, createdAt: h.user.created_at, ageDays: h.ageDays, trusted: !!h.user.trusted_at, role: t(`roles.${h.user.role}`, { defaultValue: h.user.role }) },
-        sanctions: presentSanctionHistory(h.sanctions, t).map((s) => ({ ...s, liftForm: forms[`lift-${s.id}`] ?? emptyForm() })),
+        sanctions: presentSanctionHistory(h.sanctions, t, request.locale).map((s) => ({ ...s, liftForm: forms[`lift-${s.id}`] ?? emptyForm() })),
         cases: h.cases.map((c) => ({ id: c.id, kind: t(`moderation.report.kinds.${c.target_kind}`, { defaultValue: c.target_kind }), origin: t(`moderation.origins.${c.origin}`), state: t(`moderation.states.${c.state}`), at: c.created_at })),
         notes: h.notes.map((n) => ({ author: n.author_handle, body: n.body, at: n.created_at })),
         sanctionOptions: sanctionOptions(t, h.templates, forms.sanction?.values),
@@ -280,33 +279,33 @@ export async function moderationRoutes(app: FastifyInstance) {
       const viewer = requireViewer(request);
       const handle = (request.params as { handle: string }).handle;
       const body = request.body as { kind?: string; duration?: string; templateId?: string; reason?: string; caseId?: string };
-      const h = await moderation.memberHistory(viewer, handle);
+      const member = await moderation.memberByHandle(viewer, handle);
       const caseId = body.caseId && /^[0-9]{1,15}$/.test(body.caseId) ? Number(body.caseId) : null;
-      const result = await attempt(() => moderation.sanction(viewer, h.user.id, body, caseId, request.meta));
+      const result = await attempt(() => moderation.sanction(viewer, member, body, caseId, request.meta));
       if (!result.ok) {
         const failed = { form: 'sanction', error: result.error };
         // Sent from a case page: that page again, with the form as typed (its caseId too).
         const d = caseId ? await caseIfAny(viewer, caseId) : null;
-        return d && d.c.subject_user_id === h.user.id ? renderCase(request, reply, failed, d) : renderMember(request, reply, handle, failed, h);
+        return d && d.c.subject_user_id === member.id ? renderCase(request, reply, failed, d) : renderMember(request, reply, handle, failed);
       }
-      return reply.redirect(withNotice(caseId ? `/moderation/cases/${caseId}` : `/moderation/members/${h.user.handle}`, 'sanctionApplied'), 303);
+      return reply.redirect(withNotice(caseId ? `/moderation/cases/${caseId}` : `/moderation/members/${member.handle}`, 'sanctionApplied'), 303);
     },
   );
 
   app.post('/moderation/members/:handle/trust', { schema: { params: handleParams, body: formBody({ trusted: text(5) }) } }, async (request, reply) => {
     const viewer = requireViewer(request);
-    const h = await moderation.memberHistory(viewer, (request.params as { handle: string }).handle);
-    await moderation.setTrusted(viewer, h.user.id, (request.body as { trusted?: string }).trusted === 'true', request.meta);
-    return reply.redirect(withNotice(`/moderation/members/${h.user.handle}`, 'memberUpdated'), 303);
+    const member = await moderation.memberByHandle(viewer, (request.params as { handle: string }).handle);
+    await moderation.setTrusted(viewer, member, (request.body as { trusted?: string }).trusted === 'true', request.meta);
+    return reply.redirect(withNotice(`/moderation/members/${member.handle}`, 'memberUpdated'), 303);
   });
 
   app.post('/moderation/members/:handle/notes', { schema: { params: handleParams, body: formBody({ note: text() }) } }, async (request, reply) => {
     const viewer = requireViewer(request);
     const handle = (request.params as { handle: string }).handle;
-    const h = await moderation.memberHistory(viewer, handle);
-    const result = await attempt(() => moderation.addMemberNote(viewer, h.user.id, (request.body as { note?: string }).note, request.meta));
+    const member = await moderation.memberByHandle(viewer, handle);
+    const result = await attempt(() => moderation.addMemberNote(viewer, member, (request.body as { note?: string }).note, request.meta));
     if (!result.ok) return renderMember(request, reply, handle, { form: 'note', error: result.error });
-    return reply.redirect(withNotice(`/moderation/members/${h.user.handle}`, 'noteAdded'), 303);
+    return reply.redirect(withNotice(`/moderation/members/${member.handle}`, 'noteAdded'), 303);
   });
 
   app.post('/moderation/sanctions/:id/lift', { schema: { params: idParams, body: formBody({ reason: text(), next: text(200) }) } }, async (request, reply) => {

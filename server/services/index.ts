@@ -66,7 +66,7 @@ export function createServices(deps: ServiceDeps) {
   const topics = createTopicService({ ...deps, cache, posting });
   // What can be reported: posts, comments, profiles, topics and their replies; later features register their kinds here.
   const targets = createTargetRegistry();
-  registerCoreTargets(targets, { db: deps.db, cache, posts, media });
+  registerCoreTargets(targets, { db: deps.db, posts, media });
   registerTopicTargets(targets, { db: deps.db, topics });
   const live = createLiveService({ ...deps, posts, topics });
   return {

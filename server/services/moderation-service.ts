@@ -8,7 +8,7 @@
 // - Every moderator and admin action writes an audit event in the same transaction (before and
 //   after, never secrets); cache tags are dropped after the commit.
 // - A suspension ends every session of the member at once (revokeAllSessions).
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { NotFoundError, ValidationError, type FieldError } from '../errors.ts';
 import { decodeCursor, toPage, type Page } from '../db/pagination.ts';
 import {
   CASE_ORIGINS,
@@ -55,7 +55,6 @@ import {
   updateCase,
   updateModerationSettings,
   updateTemplate,
-  updateSafetySettings,
   listWatchedWords,
   insertWatchedWord,
   deleteWatchedWord,
@@ -70,7 +69,7 @@ import type { CachingDeps, RequestMeta, Viewer } from './context.ts';
 import { dropCachedSessions, revokeAllSessions, sessionsChanged } from './session-service.ts';
 import { cacheTags } from './content-cache.ts';
 import type { ContentAction, TargetInfo, TargetRegistry } from './moderation/targets.ts';
-import { assertValid, checkText, clean } from './validation.ts';
+import { assertValid, checkText, clean, intInRange } from './validation.ts';
 import { applyWatched, matchWatched, watchedExpression } from './moderation/screening.ts';
 
 const PAGE_SIZE = 30;
@@ -81,6 +80,21 @@ export const DURATIONS = ['1d', '3d', '7d', '30d', '90d', '365d', 'indefinite'] 
 export type Duration = (typeof DURATIONS)[number];
 /** Shown as the hide reason when the reports' score hid the content. */
 export const AUTO_HIDE_REASON = 'auto';
+
+type SettingsValues = Parameters<typeof updateModerationSettings>[1];
+
+/** Whole numbers typed in a settings form, each within its range; or one ValidationError naming every field out of range. */
+function readInts<F extends string>(input: Record<string, string | undefined>, ranges: Record<F, { min: number; max: number }>): Record<F, number> {
+  const values = {} as Record<F, number>;
+  const errors: Record<string, FieldError> = {};
+  for (const [field, range] of Object.entries(ranges) as [F, { min: number; max: number }][]) {
+    const n = intInRange(input[field], range);
+    if (n === undefined) errors[field] = { key: 'moderation.settings.errors.range', params: range };
+    else values[field] = n;
+  }
+  assertValid(errors);
+  return values;
+}
 
 export interface ReportInput {
   reason?: string;
@@ -126,6 +140,28 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
     else if (action === 'delete' && target.remove) changed = await target.remove(trx, id);
     if (!changed) return null;
     return { tags: target.tags(info, id), info, ...(action === 'delete' && target.afterRemove ? { after: () => target.afterRemove!(id, info) } : {}) };
+  }
+
+  /** What the case page shows of its subject (the member page adds the notes). */
+  async function summaryOf(user: User) {
+    return {
+      user,
+      ageDays: Math.floor((now().getTime() - user.created_at.getTime()) / DAY_MS),
+      sanctions: await listSanctionsOf(db, user.id),
+      cases: await listCasesAbout(db, user.id),
+    };
+  }
+
+  /** Writes some moderation settings, auditing each one's value before and after. */
+  async function writeSettings(admin: Viewer, values: SettingsValues, meta: RequestMeta): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      const before = await getModerationSettings(trx);
+      await updateModerationSettings(trx, values, now());
+      await audit(trx, 'admin.moderation_settings_changed', meta, {
+        actorId: admin.id,
+        details: { before: Object.fromEntries(Object.keys(values).map((k) => [k, before[k as keyof SettingsValues]])), after: values },
+      });
+    });
   }
 
   function checkReason(raw: string | undefined, required: boolean): string {
@@ -203,7 +239,7 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
       viewer: Viewer | null,
       q: { state?: string; reason?: string; assignee?: string; origin?: string },
       cursor: string | undefined,
-    ): Promise<{ page: Page<CaseListRow>; pending: User[]; openCount: number }> {
+    ): Promise<{ page: Page<CaseListRow>; pending: User[] }> {
       const mod = requireModerator(viewer);
       const filter: QueueFilter = {
         states: q.state && q.state !== 'active' && (CASE_STATES as readonly string[]).includes(q.state) ? [q.state as CaseState] : ['open', 'in_progress'],
@@ -214,7 +250,8 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
       if (q.origin && (CASE_ORIGINS as readonly string[]).includes(q.origin)) filter.origin = q.origin as CaseOrigin;
       const rows = await listCases(db, filter, PAGE_SIZE + 1, decodeCursor(cursor));
       const pending = cursor ? [] : await listPendingUsers(db, 20);
-      return { page: toPage(rows, PAGE_SIZE), pending, openCount: await countActiveCases(db) };
+      // The open count is the layout's (moderationCount): not counted a second time here.
+      return { page: toPage(rows, PAGE_SIZE), pending };
     },
 
     async caseDetail(viewer: Viewer | null, id: number) {
@@ -222,7 +259,8 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
       const target = targets.get(c.target_kind);
       const current = target ? await target.load(db, c.target_id) : undefined;
       const sanction = c.origin === 'appeal' ? await findSanction(db, c.target_id) : undefined;
-      const subject = c.subject_user_id ? await this.memberHistoryById(c.subject_user_id) : null;
+      const subjectUser = c.subject_user_id ? await findUserById(db, c.subject_user_id) : undefined;
+      const subject = subjectUser ? await summaryOf(subjectUser) : null;
       return {
         c,
         // The same rule as the member page: not oneself, and only an admin sanctions a moderator or an admin.
@@ -242,24 +280,18 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
       };
     },
 
-    async memberHistoryById(userId: number) {
-      const user = await findUserById(db, userId);
-      if (!user) return null;
-      return {
-        user,
-        ageDays: Math.floor((now().getTime() - user.created_at.getTime()) / DAY_MS),
-        sanctions: await listSanctionsOf(db, user.id),
-        cases: await listCasesAbout(db, user.id),
-        notes: await listNotes(db, { subjectUserId: user.id }),
-      };
-    },
-
-    /** A member's moderation history in one place (moderators). */
-    async memberHistory(viewer: Viewer | null, handle: string) {
+    /** The member behind a handle (moderators), for the forms sent from the member and case pages. */
+    async memberByHandle(viewer: Viewer | null, handle: string): Promise<User> {
       requireModerator(viewer);
       const user = /^[A-Za-z0-9_]{1,30}$/.test(handle) ? await findUserByHandle(db, handle) : undefined;
       if (!user) throw new NotFoundError('member');
-      return { ...(await this.memberHistoryById(user.id))!, templates: await listTemplates(db), canSanction: canSanction(viewer, user) };
+      return user;
+    },
+
+    /** A member's moderation history in one place (moderators): the member page. */
+    async memberHistory(viewer: Viewer | null, handle: string) {
+      const user = await this.memberByHandle(viewer, handle);
+      return { ...(await summaryOf(user)), notes: await listNotes(db, { subjectUserId: user.id }), templates: await listTemplates(db), canSanction: canSanction(viewer, user) };
     },
 
     async assign(viewer: Viewer | null, id: number, to: 'me' | 'none', meta: RequestMeta): Promise<void> {
@@ -337,10 +369,9 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
 
     // ---- sanctions ----------------------------------------------------------------------
 
-    async sanction(viewer: Viewer | null, userId: number, input: SanctionInput, caseId: number | null, meta: RequestMeta): Promise<ModerationSanction> {
+    /** `member` as memberByHandle answered it (not read again). */
+    async sanction(viewer: Viewer | null, member: User, input: SanctionInput, caseId: number | null, meta: RequestMeta): Promise<ModerationSanction> {
       const mod = requireModerator(viewer);
-      const member = await findUserById(db, userId);
-      if (!member) throw new NotFoundError('member');
       if (!canSanction(mod, member)) throw new ValidationError({ form: { key: 'moderation.sanction.errors.notAllowed' } });
       const kind = input.kind ?? '';
       const duration = input.duration ?? '';
@@ -391,10 +422,9 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
       return s;
     },
 
-    async setTrusted(viewer: Viewer | null, userId: number, trusted: boolean, meta: RequestMeta): Promise<User> {
+    /** `member` as memberByHandle answered it (not read again). */
+    async setTrusted(viewer: Viewer | null, member: User, trusted: boolean, meta: RequestMeta): Promise<void> {
       const mod = requireModerator(viewer);
-      const member = await findUserById(db, userId);
-      if (!member) throw new NotFoundError('member');
       await db.transaction().execute(async (trx) => {
         await setTrusted(trx, member.id, trusted ? now() : null);
         await audit(trx, trusted ? 'moderation.member_trusted' : 'moderation.member_untrusted', meta, {
@@ -403,20 +433,17 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
           details: { before: { trusted: !!member.trusted_at }, after: { trusted } },
         });
       });
-      return member;
     },
 
-    async addMemberNote(viewer: Viewer | null, userId: number, raw: string | undefined, meta: RequestMeta): Promise<User> {
+    /** `member` as memberByHandle answered it (not read again). */
+    async addMemberNote(viewer: Viewer | null, member: User, raw: string | undefined, meta: RequestMeta): Promise<void> {
       const mod = requireModerator(viewer);
-      const member = await findUserById(db, userId);
-      if (!member) throw new NotFoundError('member');
       const body = clean(raw);
       assertValid({ note: checkText(body, { required: true, max: REASON_MAX, multiline: true }) });
       await db.transaction().execute(async (trx) => {
         await insertNote(trx, { caseId: null, subjectUserId: member.id, authorId: mod.id, body });
         await audit(trx, 'moderation.note_added', meta, { actorId: mod.id, targetUserId: member.id });
       });
-      return member;
     },
 
     // ---- the sanctioned member's side -----------------------------------------------------
@@ -465,27 +492,12 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
 
     async saveSafety(viewer: Viewer | null, input: Record<string, string | undefined>, meta: RequestMeta): Promise<void> {
       if (!canManageModerationSettings(viewer)) throw new NotFoundError('settings');
-      const int = (v: string | undefined, max: number) => {
-        const n = v !== undefined && /^[0-9]{1,6}$/.test(v.trim()) ? Number(v.trim()) : NaN;
-        return Number.isInteger(n) && n >= 0 && n <= max ? n : null;
-      };
-      const days = int(input.newMemberDays, 365);
-      const seconds = int(input.newMemberMinSeconds, 86400);
-      const held = int(input.newMemberHeldPosts, 100);
-      const range = (max: number) => ({ key: 'moderation.settings.errors.range', params: { min: 0, max } });
-      assertValid({ newMemberDays: days === null ? range(365) : undefined, newMemberMinSeconds: seconds === null ? range(86400) : undefined, newMemberHeldPosts: held === null ? range(100) : undefined });
-      const values = { new_member_days: days!, new_member_min_seconds: seconds!, new_member_no_links: input.newMemberNoLinks === 'true', new_member_held_posts: held! };
-      await db.transaction().execute(async (trx) => {
-        const before = await getModerationSettings(trx);
-        await updateSafetySettings(trx, values, now());
-        await audit(trx, 'admin.moderation_settings_changed', meta, {
-          actorId: viewer.id,
-          details: {
-            before: { new_member_days: before.new_member_days, new_member_min_seconds: before.new_member_min_seconds, new_member_no_links: before.new_member_no_links, new_member_held_posts: before.new_member_held_posts },
-            after: values,
-          },
-        });
-      });
+      const n = readInts(input, { newMemberDays: { min: 0, max: 365 }, newMemberMinSeconds: { min: 0, max: 86400 }, newMemberHeldPosts: { min: 0, max: 100 } });
+      await writeSettings(
+        viewer,
+        { new_member_days: n.newMemberDays, new_member_min_seconds: n.newMemberMinSeconds, new_member_no_links: input.newMemberNoLinks === 'true', new_member_held_posts: n.newMemberHeldPosts },
+        meta,
+      );
     },
 
     async addWatchedWord(viewer: Viewer | null, input: { pattern?: string; isRegex?: string; action?: string; replacement?: string }, meta: RequestMeta): Promise<void> {
@@ -531,18 +543,9 @@ export function createModerationService(deps: CachingDeps & { targets: TargetReg
 
     async saveSettings(viewer: Viewer | null, input: Record<string, string | undefined>, meta: RequestMeta): Promise<void> {
       if (!canManageModerationSettings(viewer)) throw new NotFoundError('settings');
-      const num = (v: string | undefined) => (v && /^[0-9]{1,4}$/.test(v.trim()) ? Number(v.trim()) : NaN);
-      const values = { auto_hide_score: num(input.autoHideScore), trusted_weight: num(input.trustedWeight), reports_per_hour: num(input.reportsPerHour) };
-      const bad = (n: number) => (Number.isInteger(n) && n >= 1 && n <= 1000 ? undefined : { key: 'moderation.settings.errors.range', params: { min: 1, max: 1000 } });
-      assertValid({ autoHideScore: bad(values.auto_hide_score), trustedWeight: bad(values.trusted_weight), reportsPerHour: bad(values.reports_per_hour) });
-      await db.transaction().execute(async (trx) => {
-        const before = await getModerationSettings(trx);
-        await updateModerationSettings(trx, values, now());
-        await audit(trx, 'admin.moderation_settings_changed', meta, {
-          actorId: viewer.id,
-          details: { before: { auto_hide_score: before.auto_hide_score, trusted_weight: before.trusted_weight, reports_per_hour: before.reports_per_hour }, after: values },
-        });
-      });
+      const range = { min: 1, max: 1000 };
+      const n = readInts(input, { autoHideScore: range, trustedWeight: range, reportsPerHour: range });
+      await writeSettings(viewer, { auto_hide_score: n.autoHideScore, trusted_weight: n.trustedWeight, reports_per_hour: n.reportsPerHour }, meta);
     },
 
     async saveTemplate(viewer: Viewer | null, id: number | null, input: { title?: string; body?: string; archived?: string }, meta: RequestMeta): Promise<void> {

@@ -59,6 +59,15 @@ export function checkText(value: string, opts: { required?: boolean; max: number
   return undefined;
 }
 
+/** A whole number typed in a form (digits only, spaces around it allowed) within [min, max], or
+ * undefined when the text is not one or lies outside the range. */
+export function intInRange(value: string | undefined, range: { min: number; max: number }): number | undefined {
+  const v = (value ?? '').trim();
+  if (!/^[0-9]+$/.test(v)) return undefined;
+  const n = Number(v);
+  return Number.isSafeInteger(n) && n >= range.min && n <= range.max ? n : undefined;
+}
+
 /** Throws one ValidationError listing every failed field, or returns when all pass. */
 export function assertValid(checks: Record<string, FieldError | undefined>): void {
   const fields: Record<string, FieldError> = {};

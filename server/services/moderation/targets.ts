@@ -8,16 +8,16 @@ import { findComment } from '../../repos/comments.ts';
 import { adjustPostCounter, adjustProfilePostCount, findPostRow, listPhotos } from '../../repos/posts.ts';
 import { findUserById } from '../../repos/users.ts';
 import { findProfileByUserId } from '../../repos/profiles.ts';
-import { releaseHeldPost, setCommentHidden, setPostHidden } from '../../repos/moderation.ts';
+import { releaseHeldPost, setHidden } from '../../repos/moderation.ts';
 import { isHiddenFor } from '../../policies/index.ts';
 import type { Viewer } from '../context.ts';
-import { cacheTags, type ContentCache } from '../content-cache.ts';
+import { cacheTags } from '../content-cache.ts';
 import { removePostInside, type PostService } from '../post-service.ts';
 import { removeCommentInside, shownWeight } from '../comment-service.ts';
 import type { TopicService } from '../topic-service.ts';
 import { NotFoundError } from '../../errors.ts';
 import { recordLiveEvents } from '../../repos/live-events.ts';
-import { deleteReply, deleteTopic, findReply, findTopicRow, refreshTopicAfterRemoval, setForumHidden } from '../../repos/topics.ts';
+import { deleteReply, deleteTopic, findReply, findTopicRow, refreshTopicAfterRemoval } from '../../repos/topics.ts';
 
 export type ContentAction = 'hide' | 'unhide' | 'delete';
 
@@ -69,7 +69,6 @@ export interface TargetKind {
 export interface TargetRegistry {
   register(kind: TargetKind): void;
   get(kind: string): TargetKind | undefined;
-  kinds(): string[];
 }
 
 export function createTargetRegistry(): TargetRegistry {
@@ -80,14 +79,23 @@ export function createTargetRegistry(): TargetRegistry {
       kinds.set(k.kind, k);
     },
     get: (kind) => kinds.get(kind),
-    kinds: () => [...kinds.keys()],
   };
+}
+
+/** What `load` answers, or undefined when it finds nothing the viewer may see (any other error goes on). */
+async function seen<T>(load: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await load();
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
 }
 
 /** Posts, comments and profiles: what exists today. */
 export function registerCoreTargets(
   registry: TargetRegistry,
-  deps: { db: Executor; cache: ContentCache; posts: PostService; media?: { remove(key: string): Promise<void> } },
+  deps: { db: Executor; posts: PostService; media?: { remove(key: string): Promise<void> } },
 ): void {
   const { db, posts } = deps;
   // Every change tells the post's live channel at commit: open pages drop the post or comment (or show it again).
@@ -109,24 +117,19 @@ export function registerCoreTargets(
   registry.register({
     kind: 'post',
     async loadFor(viewer, id) {
-      try {
-        await posts.visiblePost(viewer, id);
-      } catch {
-        return undefined;
-      }
-      return postInfo(db, id);
+      return (await seen(() => posts.visiblePost(viewer, id))) ? postInfo(db, id) : undefined;
     },
     load: postInfo,
     async hide(trx, id, mark) {
       const row = await findPostRow(trx, id);
-      if (!row || !(await setPostHidden(trx, id, mark))) return false;
+      if (!row || !(await setHidden(trx, 'posts', id, mark))) return false;
       if (!row.held_at) await adjustProfilePostCount(trx, row.author_id, -1);
       await tell(trx, id, 'post', id);
       return true;
     },
     async unhide(trx, id) {
       const row = await findPostRow(trx, id);
-      if (!row || !(await setPostHidden(trx, id, null))) return false;
+      if (!row || !(await setHidden(trx, 'posts', id, null))) return false;
       if (!row.held_at) await adjustProfilePostCount(trx, row.author_id, 1);
       await tell(trx, id, 'post', id);
       return true;
@@ -172,19 +175,14 @@ export function registerCoreTargets(
     async loadFor(viewer, id) {
       const c = await findComment(db, id);
       if (!c || isHiddenFor(viewer, c)) return undefined;
-      try {
-        await posts.visiblePost(viewer, c.post_id);
-      } catch {
-        return undefined;
-      }
-      return commentInfo(db, id);
+      return (await seen(() => posts.visiblePost(viewer, c.post_id))) ? commentInfo(db, id) : undefined;
     },
     load: commentInfo,
     async hide(trx, id, mark) {
       const c = await findComment(trx, id);
       if (!c || c.hidden_at) return false;
       const weight = await shownWeight(trx, c);
-      await setCommentHidden(trx, id, mark);
+      await setHidden(trx, 'comments', id, mark);
       if (weight) await adjustPostCounter(trx, c.post_id, 'comment_count', -weight);
       await tell(trx, c.post_id, 'comment', id);
       return true;
@@ -192,7 +190,7 @@ export function registerCoreTargets(
     async unhide(trx, id) {
       const c = await findComment(trx, id);
       if (!c || !c.hidden_at) return false;
-      await setCommentHidden(trx, id, null);
+      await setHidden(trx, 'comments', id, null);
       const weight = await shownWeight(trx, c);
       if (weight) await adjustPostCounter(trx, c.post_id, 'comment_count', weight);
       await tell(trx, c.post_id, 'comment', id);
@@ -231,14 +229,6 @@ export function registerCoreTargets(
 /** Topics (their opening post) and their replies. */
 export function registerTopicTargets(registry: TargetRegistry, deps: { db: Executor; topics: TopicService }): void {
   const { db, topics } = deps;
-  const seen = async <T>(load: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await load();
-    } catch (err) {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    }
-  };
   // Every change tells the topic's live channel at commit, so open pages drop or show it again.
   const tell = (trx: Executor, topicId: number, kind: 'topic' | 'reply' | 'reply_deleted', subjectId: number) =>
     recordLiveEvents(trx, [{ channel: `topic:${topicId}`, kind, subjectId }]);
@@ -259,12 +249,12 @@ export function registerTopicTargets(registry: TargetRegistry, deps: { db: Execu
     loadFor: async (viewer, id) => ((await seen(() => topics.visibleTopic(viewer, id))) ? topicInfo(db, id) : undefined),
     load: topicInfo,
     async hide(trx, id, mark) {
-      if (!(await setForumHidden(trx, 'topics', id, mark))) return false;
+      if (!(await setHidden(trx, 'topics', id, mark))) return false;
       await tell(trx, id, 'topic', id);
       return true;
     },
     async unhide(trx, id) {
-      if (!(await setForumHidden(trx, 'topics', id, null))) return false;
+      if (!(await setHidden(trx, 'topics', id, null))) return false;
       await tell(trx, id, 'topic', id);
       return true;
     },
@@ -290,13 +280,13 @@ export function registerTopicTargets(registry: TargetRegistry, deps: { db: Execu
     load: replyInfo,
     async hide(trx, id, mark) {
       const r = await findReply(trx, id);
-      if (!r || !(await setForumHidden(trx, 'topic_replies', id, mark))) return false;
+      if (!r || !(await setHidden(trx, 'topic_replies', id, mark))) return false;
       await tell(trx, r.topic_id, 'reply', id);
       return true;
     },
     async unhide(trx, id) {
       const r = await findReply(trx, id);
-      if (!r || !(await setForumHidden(trx, 'topic_replies', id, null))) return false;
+      if (!r || !(await setHidden(trx, 'topic_replies', id, null))) return false;
       await tell(trx, r.topic_id, 'reply', id);
       return true;
     },
