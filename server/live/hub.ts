@@ -70,8 +70,6 @@ export interface HubOptions {
   sessionSweepMs: number;
   catchUpWindowMs: number;
   catchUpLimit: number;
-  /** how long events are kept for catch-up */
-  keepEventsMs: number;
 }
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
@@ -83,7 +81,6 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   sessionSweepMs: 60_000,
   catchUpWindowMs: 120_000,
   catchUpLimit: 500,
-  keepEventsMs: 86_400_000,
 };
 
 export interface Subscriber {
@@ -273,9 +270,10 @@ export function createHub(deps: { services: Services; renderer: Renderer; log: F
    * channel checks again at every delivery.
    */
   async function recheckSessions(conns: Connection[]) {
-    for (const c of conns) {
-      if (!c.viewer) continue;
-      const viewer = await services.sessions.current(c.viewer.sessionId);
+    const withSession = conns.filter((c) => c.viewer);
+    const current = await services.sessions.current(withSession.map((c) => c.viewer!.sessionId));
+    for (const c of withSession) {
+      const viewer = current.get(c.viewer!.sessionId);
       if (viewer) {
         c.viewer = viewer;
       } else {
@@ -375,7 +373,6 @@ export function createHub(deps: { services: Services; renderer: Renderer; log: F
       }, options.heartbeatMs);
       const sweep = setInterval(() => {
         void recheckSessions([...connections]).catch(() => {});
-        void services.live.prune(options.keepEventsMs).catch(() => {});
       }, options.sessionSweepMs);
       timers = [heartbeat, sweep];
       for (const t of timers) t.unref();

@@ -7,7 +7,7 @@
 // - `feed:<member>`: a post entered the member's inbox (server/repos/feed.ts). Only the member
 //   may follow it, and only posts their home page would show now are announced; the page shows an
 //   "N new posts" link that reloads the feed, the posts themselves are never inserted.
-import { presentReply } from '../presenters/topics.ts';
+import { presentReply, presentTopicHeader } from '../presenters/topics.ts';
 import { translator } from '../i18n/index.ts';
 import type { Services } from '../services/index.ts';
 import type { ChannelType, Delivery, Hub } from './hub.ts';
@@ -27,16 +27,7 @@ export function topicChannel(services: Services): ChannelType {
         if (!view || view === 'revoked') return view;
         if ('removed' in view) return { op: 'remove', el: `r-${view.removed}`, text: t('live.topic.replyRemoved') };
         if ('topic' in view) {
-          const topic = view.topic;
-          const context = {
-            url: path,
-            title: topic.title,
-            pinned: topic.pinned,
-            locked: topic.locked_at !== null,
-            lockReason: topic.lock_reason,
-            category: { id: topic.category_id, name: topic.category_name, colour: topic.category_colour, url: `/c/${topic.category_id}` },
-          };
-          return { op: 'upsert', el: 'topic-header', parent: null, insert: false, announce: true, html: hub.renderFor(sub, 'topics/header', context, path), text: t('live.topic.updated') };
+          return { op: 'upsert', el: 'topic-header', parent: null, insert: false, announce: true, html: hub.renderFor(sub, 'topics/header', presentTopicHeader(view.topic), path), text: t('live.topic.updated') };
         }
         const reply = presentReply(view.reply, topicId);
         return {

@@ -58,21 +58,28 @@ export function presentReply(item: ReplyItem, topicId: number) {
   };
 }
 
+/** What views/partials/topics/header.hbs shows: on the page, and pushed live when a moderator changes it. */
+export function presentTopicHeader(t: Pick<TopicPage['topic'], 'id' | 'title' | 'pinned' | 'locked_at' | 'lock_reason' | 'category_id' | 'category_name' | 'category_colour'>) {
+  return {
+    url: topicUrl(t.id),
+    title: t.title,
+    pinned: t.pinned,
+    locked: t.locked_at !== null,
+    lockReason: t.lock_reason,
+    category: { id: t.category_id, name: t.category_name, colour: t.category_colour, url: `/c/${t.category_id}` },
+  };
+}
+
 export function presentTopicPage(page: TopicPage) {
   const t = page.topic;
   const url = topicUrl(t.id);
   return {
+    ...presentTopicHeader(t),
     id: t.id,
-    url,
-    title: t.title,
     author: personOf(t.author_handle, t.author_name, t.author_avatar_key),
-    category: { id: t.category_id, name: t.category_name, colour: t.category_colour, url: `/c/${t.category_id}` },
     bodyHtml: t.body_html,
     createdAt: t.created_at,
     editedAt: t.edited_at,
-    pinned: t.pinned,
-    locked: t.locked_at !== null,
-    lockReason: t.lock_reason,
     replyCount: t.reply_count,
     showOpening: page.showOpening,
     replies: page.replies.map((r) => presentReply(r, t.id)),

@@ -61,7 +61,7 @@ export async function deleteExpiredSessions(db: Executor, now: Date): Promise<nu
   return Number(res.numDeletedRows);
 }
 
-function sessionLookup(db: Executor, id: string) {
+function sessionsWithUsers(db: Executor) {
   return db
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
@@ -88,11 +88,10 @@ function sessionLookup(db: Executor, id: string) {
       sql<boolean>`exists (select 1 from moderation_sanctions mw where mw.user_id = u.id and mw.kind = 'warning' and mw.lifted_at is null and mw.acknowledged_at is null)`.as(
         'must_acknowledge',
       ),
-    )
-    .where('s.id', '=', id);
+    );
 }
 
-export type SessionWithUser = InferResult<ReturnType<typeof sessionLookup>>[number];
+export type SessionWithUser = InferResult<ReturnType<typeof sessionsWithUsers>>[number];
 
 // The statement is the same for every request but the session id: it is built and compiled once
 // per database, then run with the id put in its place.
@@ -103,9 +102,17 @@ const compiledLookups = new WeakMap<Executor, CompiledQuery<SessionWithUser>>();
 export async function findSessionWithUser(db: Executor, id: string): Promise<SessionWithUser | undefined> {
   let compiled = compiledLookups.get(db);
   if (!compiled) {
-    compiled = sessionLookup(db, SESSION_ID_SLOT).compile();
+    compiled = sessionsWithUsers(db).where('s.id', '=', SESSION_ID_SLOT).compile();
     compiledLookups.set(db, compiled);
   }
   const parameters = compiled.parameters.map((p) => (p === SESSION_ID_SLOT ? id : p));
   return (await db.executeQuery<SessionWithUser>({ ...compiled, parameters })).rows[0];
+}
+
+/** Several sessions with their users, in one statement per 500 (live sockets recheck theirs together). */
+export async function findSessionsWithUsers(db: Executor, ids: readonly string[]): Promise<SessionWithUser[]> {
+  const unique = [...new Set(ids)];
+  const rows: SessionWithUser[] = [];
+  for (let i = 0; i < unique.length; i += 500) rows.push(...(await sessionsWithUsers(db).where('s.id', 'in', unique.slice(i, i + 500)).execute()));
+  return rows;
 }

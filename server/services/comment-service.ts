@@ -76,6 +76,16 @@ export async function removeCommentInside(trx: Executor, c: Pick<Comment, 'id' |
   return true;
 }
 
+/** A comment with what this viewer may do with it (`interact`: canInteractWithPost of its post). */
+export function commentItem(viewer: Viewer | null, post: PostRow, row: CommentRow, o: { interact: boolean; liked: boolean; replies?: CommentItem[] }): CommentItem {
+  return {
+    row,
+    liked: o.liked,
+    can: { edit: canEditComment(viewer, row), delete: canDeleteComment(viewer, row, post), reply: o.interact, like: o.interact, report: canReport(viewer, { authorId: row.author_id }) },
+    replies: o.replies ?? [],
+  };
+}
+
 export function createCommentService(deps: WritingDeps & { posts: PostService }) {
   const { db, posts, cache } = deps;
   const now = () => deps.now?.() ?? new Date();
@@ -110,12 +120,7 @@ export function createCommentService(deps: WritingDeps & { posts: PostService })
 
   function itemsOf(viewer: Viewer | null, post: PostRow, rel: PostRelation, model: CommentsModel, liked: Set<number>, hiddenMembers: Set<number>): CommentItem[] {
     const interact = canInteractWithPost(viewer, post, rel);
-    const item = (row: CommentRow, children: CommentItem[]): CommentItem => ({
-      row,
-      liked: liked.has(row.id),
-      can: { edit: canEditComment(viewer, row), delete: canDeleteComment(viewer, row, post), reply: interact, like: interact, report: canReport(viewer, { authorId: row.author_id }) },
-      replies: children,
-    });
+    const item = (row: CommentRow, children: CommentItem[]): CommentItem => commentItem(viewer, post, row, { interact, liked: liked.has(row.id), replies: children });
     // Hidden comments (and the replies under a hidden one) show to their author only (isHiddenFor).
     // Nor do comments across a block or by a muted member (their replies go with them).
     const shown = (c: CommentRow) => !isHiddenFor(viewer, c, { blocked: hiddenMembers.has(c.author_id) });

@@ -5,9 +5,7 @@
 // page would show it to them.
 import { NotFoundError } from '../errors.ts';
 import {
-  canDeleteComment,
   canDeleteTopicReply,
-  canEditComment,
   canEditTopicReply,
   canInteractWithPost,
   canLikeTopicReply,
@@ -22,12 +20,12 @@ import { isInFeed, viewersLikingReply } from '../repos/live-topics.ts';
 import type { ReplyItem, TopicService } from './topic-service.ts';
 import { findViewersFacts } from '../repos/live-views.ts';
 import { findCommentRow } from '../repos/comments.ts';
-import { listLiveEventsSince, notifyBus, pruneLiveEvents, type LiveEventRow } from '../repos/live-events.ts';
+import { listLiveEventsSince, notifyBus, type LiveEventRow } from '../repos/live-events.ts';
 import { countUnread, findNotification, type NotificationRow } from '../repos/notifications.ts';
-import { blockedFrom, NO_FACTS, type ViewerFacts } from '../repos/viewer-facts.ts';
+import { NO_FACTS, type ViewerFacts } from '../repos/viewer-facts.ts';
 import type { ServiceDeps, Viewer } from './context.ts';
-import type { CommentItem } from './comment-service.ts';
-import type { PostItem, PostService } from './post-service.ts';
+import { commentItem, type CommentItem } from './comment-service.ts';
+import { relationFrom, type PostItem, type PostService } from './post-service.ts';
 
 export interface LiveEvent {
   id: number;
@@ -58,7 +56,6 @@ export const toLiveEvent = (r: LiveEventRow): LiveEvent => ({ id: r.id, channel:
 
 export function createLiveService(deps: ServiceDeps & { posts: PostService; topics: TopicService }) {
   const { db, posts, topics } = deps;
-  const now = () => deps.now?.() ?? new Date();
 
   return {
     async canFollowPost(viewer: Viewer | null, postId: number): Promise<boolean> {
@@ -83,30 +80,21 @@ export function createLiveService(deps: ServiceDeps & { posts: PostService; topi
       const post = model.row;
       const isComment = event.kind === 'comment' || event.kind === 'comment_deleted';
       const comment = event.kind === 'comment' ? await findCommentRow(db, event.subjectId) : undefined;
-      const originals = [...model.extras.originals.values()];
       const active = viewers.filter((v): v is Viewer => isActive(v)).map((v) => v.id);
+      const query = posts.pageFactsQuery(model);
       const facts = await findViewersFacts(db, active, {
-        memberIds: [post.author_id, post.wall_owner_id, ...originals.flatMap((o) => [o.author_id, o.wall_owner_id]), ...(comment ? [comment.author_id] : [])],
-        postIds: [post.id, ...originals.map((o) => o.id)],
+        memberIds: [...query.memberIds, ...(comment ? [comment.author_id] : [])],
+        postIds: query.postIds,
         commentIds: comment ? [comment.id] : [],
       });
       const views = viewers.map((viewer): PostView => {
         const f: ViewerFacts = (isActive(viewer) && facts.get(viewer.id)) || NO_FACTS;
-        const rel = { followsAuthor: f.follows.has(post.author_id), mentioned: f.mentionedIn.has(post.id), blocked: blockedFrom(f, post) };
+        const rel = relationFrom(f, post);
         if (!canViewPost(viewer, post, rel)) return { visible: false };
         if (!isComment) return { visible: true, post: posts.viewOf(viewer, model, f).item };
         // A comment hidden by moderation, or written across a block or mute, goes as a removal (the page would not show it).
         if (!comment || comment.post_id !== post.id || isHiddenFor(viewer, comment, { blocked: f.hiddenMembers.has(comment.author_id) })) return { visible: true, removed: event.subjectId };
-        const interact = canInteractWithPost(viewer, post, rel);
-        return {
-          visible: true,
-          comment: {
-            row: comment,
-            liked: f.likedComments.has(comment.id),
-            can: { edit: canEditComment(viewer, comment), delete: canDeleteComment(viewer, comment, post), reply: interact, like: interact, report: canReport(viewer, { authorId: comment.author_id }) },
-            replies: [],
-          },
-        };
+        return { visible: true, comment: commentItem(viewer, post, comment, { interact: canInteractWithPost(viewer, post, rel), liked: f.likedComments.has(comment.id) }) };
       });
       return { gone: false, views };
     },
@@ -179,10 +167,6 @@ export function createLiveService(deps: ServiceDeps & { posts: PostService; topi
 
     async eventsSince(channels: readonly string[], since: Date, limit: number): Promise<LiveEvent[]> {
       return (await listLiveEventsSince(db, channels, since, limit)).map(toLiveEvent);
-    },
-
-    async prune(keepMs: number): Promise<number> {
-      return pruneLiveEvents(db, new Date(now().getTime() - keepMs));
     },
 
     /** Tells the other instances to drop these content-cache tags (chunks stay far below NOTIFY's 8,000 bytes). */

@@ -181,6 +181,13 @@ export async function removePostInside(trx: Executor, row: Pick<PostRow, 'id' | 
   return true;
 }
 
+/** The viewer's relation to a post (canViewPost and the other post policies), from their facts. */
+export const relationFrom = (facts: ViewerFacts, row: PostRow): PostRelation => ({
+  followsAuthor: facts.follows.has(row.author_id),
+  mentioned: facts.mentionedIn.has(row.id),
+  blocked: blockedFrom(facts, row),
+});
+
 export function createPostService(deps: WritingDeps & { media?: MediaStore; memberCache?: ContentCache }) {
   const { db, cache } = deps;
   const viewerFacts = createViewerFacts({ db, cache, memberCache: deps.memberCache ?? cache });
@@ -238,11 +245,6 @@ export function createPostService(deps: WritingDeps & { media?: MediaStore; memb
     return vid === null ? NO_FACTS : viewerFacts.facts(vid, query);
   }
 
-  const relationFrom = (facts: ViewerFacts, row: PostRow): PostRelation => ({
-    followsAuthor: facts.follows.has(row.author_id),
-    mentioned: facts.mentionedIn.has(row.id),
-    blocked: blockedFrom(facts, row),
-  });
 
   /** Flags, photos, likes and shared originals of posts the viewer may see, from what was loaded. */
   function buildItems(viewer: Viewer | null, rows: readonly PostRow[], extras: PostExtras, facts: ViewerFacts): PostItem[] {

@@ -1,6 +1,6 @@
 // Sessions per the Lucia guide: sliding expiry (extended when less than half the lifetime is
 // left), last-seen refreshed at most every few minutes so reading pages does not write each time.
-import { deleteAllUserSessions, deleteSession, findSessionWithUser, insertSession, touchSession } from '../repos/sessions.ts';
+import { deleteAllUserSessions, deleteSession, findSessionsWithUsers, findSessionWithUser, insertSession, touchSession } from '../repos/sessions.ts';
 import type { Executor } from '../db/executor.ts';
 import { notifyBus } from '../repos/live-events.ts';
 import type { CachingDeps, RequestMeta, ServiceDeps, Viewer } from './context.ts';
@@ -108,13 +108,13 @@ export function createSessionService(deps: CachingDeps) {
     },
 
     /**
-     * The member of a session as the database has it now (not the cache), or null when the
-     * session ended: live sockets re-read it when sessionsChanged tells them something changed.
+     * The members of these sessions as the database has them now (not the cache); sessions that
+     * ended are absent. Live sockets re-read theirs when sessionsChanged tells them something changed.
      */
-    async current(sessionId: string): Promise<Viewer | null> {
-      const row = await findSessionWithUser(db, sessionId);
+    async current(sessionIds: readonly string[]): Promise<Map<string, Viewer>> {
       const t = now();
-      return row && row.expires_at.getTime() > t.getTime() ? viewerOf(row, sessionId, t) : null;
+      const rows = sessionIds.length ? await findSessionsWithUsers(db, sessionIds) : [];
+      return new Map(rows.filter((r) => r.expires_at.getTime() > t.getTime()).map((r) => [r.session_id, viewerOf(r, r.session_id, t)]));
     },
   };
 }

@@ -369,3 +369,20 @@ describe('what the pages mark for the script', () => {
     expect(last.text).not.toContain('data-live-append="false"');
   });
 });
+
+describe('housekeeping', () => {
+  it('drops live events older than a day and keeps the recent ones that catch-up reads', async () => {
+    const dayAgo = new Date(Date.now() - 86_400_000 - 60_000);
+    const [old, recent] = await t.db
+      .insertInto('live_events')
+      .values([
+        { channel: 'post:999999', kind: 'comment', subject_id: 1, created_at: dayAgo },
+        { channel: 'post:999999', kind: 'comment', subject_id: 2 },
+      ])
+      .returning('id')
+      .execute();
+    await t.app.services.maintenance.purgeExpired();
+    const left = (await t.db.selectFrom('live_events').select('id').where('id', 'in', [old!.id, recent!.id]).execute()).map((r) => r.id);
+    expect(left).toEqual([recent!.id]);
+  });
+});
